@@ -1,0 +1,67 @@
+import { parseArgs } from 'util';
+import { runIndex } from './indexCommand';
+import { runLocate } from './locateCommand';
+import { type CliIo, CliError, openTree, processIo } from './common';
+import { createParserService } from '../parsing/load';
+import pkg from '../../package.json';
+
+const USAGE = `kpsim ${pkg.version}: Kernel Path Simulator on the command line
+
+usage:
+  kpsim locate --tree DIR [--json] NAME...   where each function is defined (follows renames)
+  kpsim index  --tree DIR [--json]           files, functions and parse errors of a tree
+  kpsim --version                            version and the parser backend in use
+
+options:
+  --backend auto|wasm|native   tree-sitter runtime (default auto: native binding if it loads)
+`;
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      tree: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      backend: { type: 'string', default: 'auto' },
+      version: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const backend = values.backend;
+  if (backend !== 'auto' && backend !== 'wasm' && backend !== 'native') throw new CliError(`--backend must be auto, wasm or native, not '${backend}'`);
+  if (values.version) {
+    const parser = await createParserService(backend);
+    io.out(`kpsim ${pkg.version} (parser: ${parser.backend.description})`);
+    parser.dispose();
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    io.out(USAGE);
+    return command || values.help ? 0 : 64;
+  }
+  switch (command) {
+    case 'locate':
+      return runLocate(await openTree(values.tree, backend), rest, values.json, io);
+    case 'index':
+      return runIndex(await openTree(values.tree, backend), values.json, io);
+    default:
+      throw new CliError(`unknown command '${command}'\n\n${USAGE}`);
+  }
+}
+
+if (require.main === module) {
+  // `kpsim index | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e: unknown) => {
+      const usage = e instanceof CliError || (e instanceof Error && e.name.startsWith('ERR_PARSE_ARGS')) || (e instanceof TypeError && 'code' in e);
+      process.stderr.write(`kpsim: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = usage ? 64 : 1;
+    },
+  );
+}

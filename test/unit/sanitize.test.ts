@@ -1,0 +1,39 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { blankKernelMacros } from '../../extension/parsing/sanitize';
+import { listFunctions } from '../../extension/parsing/functionIndex';
+import { wasmService } from '../helpers/parser';
+
+test('blanking keeps length, lines and every other character', () => {
+  const src = 'static int __init f(void)\n{\n\treturn 0;\n}\nvoid g(struct x *p)\n\t__releases(p->lock)\n\t__acquires(q(1, (2)))\n{ }\n';
+  const out = blankKernelMacros(src);
+  assert.equal(out.length, src.length);
+  assert.deepEqual([...out].map((c, i) => (c === '\n') === (src[i] === '\n')).every(Boolean), true);
+  for (let i = 0; i < src.length; i++) if (out[i] !== ' ' && out[i] !== src[i]) assert.fail(`changed at ${i}`);
+  assert.ok(!out.includes('__init') && !out.includes('__releases') && !out.includes('__acquires'));
+  assert.ok(out.includes('static int        f(void)'));
+  assert.ok(!out.includes('q(1'), 'nested parentheses are blanked with their annotation');
+});
+
+test('identifiers that only contain a macro name are left alone', () => {
+  const src = 'int my__init_x = __initcall_level; __user_ptr(a);';
+  assert.equal(blankKernelMacros(src), src);
+});
+
+test('an unbalanced annotation does not blank the rest of the file', () => {
+  const src = 'void f(void) __releases(x\nint g(void) { return 1; }\n';
+  assert.equal(blankKernelMacros(src), src);
+});
+
+test('blanking recovers function names the raw text loses', async () => {
+  const parser = await wasmService();
+  const src = 'static int __init f(void)\n{\n\treturn 0;\n}\n';
+  // The raw text reads as a declaration `int __init;` and a function without a name.
+  assert.deepEqual(parser.analyse(src).functions.map((f) => f.name), ['f']);
+  const raw = parser.backend.parse(src);
+  try {
+    assert.deepEqual(listFunctions(raw.rootNode).map((f) => f.name), []);
+  } finally {
+    raw.delete();
+  }
+});
