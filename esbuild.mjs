@@ -29,3 +29,11 @@ await Promise.all([
   }),
 ]);
 chmodSync('dist/cli.js', 0o755);
+
+// Extension-host tests (run by @vscode/test-cli in code-server): only when asked.
+if (process.argv.includes('--tests')) {
+  await esbuild.build({
+    ...node, entryPoints: { index: 'test/integration/index.ts', 'extension.test': 'test/integration/extension.test.ts' },
+    outdir: 'out/test/integration', external: ['vscode', 'mocha'],
+  });
+}
