@@ -6,7 +6,7 @@ import {
   functionDetails, listFunctions, parseProblems, unreadableFraction,
 } from './functionIndex';
 import { blankKernelMacros } from './sanitize';
-import type { CompiledQuery } from './syntax';
+import type { CompiledQuery, SyntaxNode } from './syntax';
 
 /** What one parse of a file yields, as plain data. */
 export interface ParsedFile {
@@ -80,6 +80,17 @@ export class ParserService {
     };
     this.touch(key, { text, tree, parsed });
     return parsed;
+  }
+
+  /**
+   * Parses (or re-uses the tree of) `key` and lends its root to `use`. The node must not be kept
+   * after `use` returns: the tree may be freed by a later call.
+   */
+  withTree<T>(key: string, rawText: string, use: (root: SyntaxNode, parsed: ParsedFile) => T): T {
+    const parsed = this.parse(key, rawText);
+    const e = this.entries.get(key);
+    if (!e) throw new Error(`tree of ${key} was evicted during its own parse`);
+    return use(e.tree.rootNode, parsed);
   }
 
   /** Calls, labels and gotos of every function of a file parsed before (undefined if evicted). */

@@ -1,0 +1,450 @@
+/**
+ * The interpreter: runs compiled kernel functions on the state, one instruction at a time, every
+ * frame kept in the state as data. A call goes to a primitive if one models it, else to the
+ * model's own C (kpsim's dispatchers), else to its definition in the reviewer's tree, else it is
+ * reported as unmodelled with file:line and the thread stops: nothing is skipped silently.
+ */
+import { Blocked, type PrimCtx, type PrimitiveTable } from '../primitives/api';
+import {
+  type Change, type Frame, ModelError, type State, type Thread,
+  alloc, fieldName, load, obj, store,
+} from '../state/state';
+import { type Ptr, type Value, clone, isArr, isPtr, ptr, rec, samePtr, show } from '../state/values';
+import { intBin, intNot } from './arith';
+import type { BinOp, Code, LocalInit } from './code';
+
+export interface CodeSource {
+  /** The compiled definition of `name`, preferring one in `fromFile` (statics). */
+  fn(name: string, fromFile?: string): Code | undefined;
+}
+
+export interface Limits {
+  /** Instructions per run. */
+  maxSteps: number;
+  /** Iterations of one loop in one frame. */
+  maxLoop: number;
+  /** Call depth of one thread. */
+  maxDepth: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxSteps: 2_000_000, maxLoop: 2000, maxDepth: 64 };
+
+/** A step of the trace: one statement of one thread. */
+export interface TraceStep {
+  i: number;
+  thread: string;
+  fn: string;
+  file: string;
+  line: number;
+  /** Call depth (0 = the thread's entry function). */
+  depth: number;
+  prims: string[];
+  changes: Change[];
+  notes: string[];
+}
+
+export interface Unmodelled {
+  kind: 'call' | 'identifier' | 'construct';
+  name: string;
+  file: string;
+  line: number;
+  thread: string;
+}
+
+export interface Warning {
+  thread: string;
+  file: string;
+  line: number;
+  text: string;
+}
+
+export type RunResult = 'sched' | 'blocked' | 'done' | 'failed';
+
+export class Machine {
+  readonly trace: TraceStep[] = [];
+  readonly unmodelled: Unmodelled[] = [];
+  readonly warnings: Warning[] = [];
+  readonly choicesMade: { label: string; picked: string; thread: string; file: string; line: number }[] = [];
+  private current: TraceStep | undefined;
+  private readonly codeCache = new Map<string, Code>();
+
+  constructor(
+    readonly s: State,
+    private readonly code: CodeSource,
+    private readonly prims: PrimitiveTable,
+    private readonly limits: Limits = DEFAULT_LIMITS,
+    private readonly choices: Record<string, number> = {},
+  ) {}
+
+  /** Adds a thread that will call `entry` with `args`. */
+  spawn(id: string, title: string, entry: string, args: Value[], fromFile?: string): Thread {
+    const t: Thread = { id, title, status: 'runnable', frames: [] };
+    this.s.threads.push(t);
+    const code = this.resolve(entry, fromFile);
+    if (!code) throw new ModelError(`${entry}: not defined in this tree or the model`);
+    this.pushFrame(t, code, args);
+    return t;
+  }
+
+  private resolve(name: string, fromFile?: string): Code | undefined {
+    const key = `${fromFile ?? ''}:${name}`;
+    let c = this.codeCache.get(key);
+    if (!c) {
+      c = this.code.fn(name, fromFile);
+      if (c) this.codeCache.set(key, c);
+    }
+    return c;
+  }
+
+  codeOf(f: Frame): Code {
+    const c = this.codeCache.get(f.code);
+    if (!c) throw new ModelError(`code ${f.code} not loaded`);
+    return c;
+  }
+
+  private pushFrame(t: Thread, code: Code, args: Value[]): void {
+    if (t.frames.length >= this.limits.maxDepth) throw new ModelError(`call depth bound (${this.limits.maxDepth}) hit calling ${code.name}`);
+    this.codeCache.set(code.key, code);
+    const fields: Record<string, Value> = {};
+    code.params.forEach((p, i) => (fields[p] = clone(args[i])));
+    const locals = alloc(this.s, 'frame', `${code.name}()`, rec('frame', fields));
+    t.frames.push({ code: code.key, fn: code.name, file: code.file, pc: 0, locals, stack: [], loops: {} });
+  }
+
+  /**
+   * Runs thread `id` until it finishes, blocks or fails; with `stopAtSched`, also right after a
+   * call to a primitive that is a scheduling point.
+   */
+  run(id: string, stopAtSched: boolean): RunResult {
+    const t = this.s.threads.find((x) => x.id === id);
+    if (!t) throw new ModelError(`no thread ${id}`);
+    if (t.status === 'done' || t.status === 'failed') return t.status;
+    t.status = 'runnable';
+    t.blockedOn = undefined;
+    for (;;) {
+      if (this.s.steps++ >= this.limits.maxSteps) return this.fail(t, `step bound (${this.limits.maxSteps} instructions) hit`);
+      let r: RunResult | undefined;
+      try {
+        r = this.exec(t);
+      } catch (e) {
+        if (e instanceof ModelError || e instanceof RangeError) return this.fail(t, e.message);
+        throw e;
+      }
+      if (r === 'sched' && !stopAtSched) continue;
+      if (r) return r;
+    }
+  }
+
+  private fail(t: Thread, why: string): RunResult {
+    const f = t.frames.at(-1);
+    const where = f ? `${f.file}:${this.codeOf(f).lines[f.pc] ?? '?'}` : '';
+    t.status = 'failed';
+    t.error = where ? `${why} (at ${where} in ${f?.fn})` : why;
+    return 'failed';
+  }
+
+  private step(t: Thread, f: Frame, line: number): void {
+    this.current = { i: this.trace.length, thread: t.id, fn: f.fn, file: f.file, line, depth: t.frames.length - 1, prims: [], changes: [], notes: [] };
+    this.trace.push(this.current);
+  }
+
+  private log(): Change[] {
+    return this.current?.changes ?? [];
+  }
+
+  /** Executes one instruction; returns a result when the thread must stop. */
+  private exec(t: Thread): RunResult | undefined {
+    const f = t.frames[t.frames.length - 1];
+    const code = this.codeOf(f);
+    const ins = code.instrs[f.pc];
+    const st = f.stack;
+    const line = code.lines[f.pc];
+    const where = `${f.file}:${line}`;
+    if (!ins) throw new ModelError(`fell off the end of ${f.fn}`);
+    f.pc++;
+    switch (ins.op) {
+      case 'line':
+        this.step(t, f, ins.line);
+        return;
+      case 'push':
+        st.push(ins.v);
+        return;
+      case 'decl':
+        store(this.s, ptr(f.locals, ins.name), initial(ins.init));
+        return;
+      case 'local':
+        st.push(ptr(f.locals, ins.name));
+        return;
+      case 'name':
+        return this.name(t, f, ins.name, where);
+      case 'load':
+        st.push(clone(load(this.s, this.asPtr(st.pop(), 'dereference', where))));
+        return;
+      case 'decay': {
+        const p = this.asPtr(st.pop(), 'member', where);
+        const v = load(this.s, p);
+        st.push(isArr(v) ? p : v);
+        return;
+      }
+      case 'store': {
+        const v = st.pop();
+        const p = this.asPtr(st.pop(), 'assignment through', where);
+        store(this.s, p, clone(v), this.log());
+        st.push(v);
+        return;
+      }
+      case 'field': {
+        const p = this.asPtr(st.pop(), `->${ins.name} of`, where);
+        st.push({ t: 'ptr', obj: p.obj, path: [...p.path, ins.name] });
+        return;
+      }
+      case 'index': {
+        const i = this.asInt(st.pop(), 'array index', where);
+        const p = this.asPtr(st.pop(), 'subscript of', where);
+        st.push(movePtr(this.s, p, i, true));
+        return;
+      }
+      case 'container': {
+        const p = this.asPtr(st.pop(), 'container_of', where);
+        if (p.path.at(-1) !== ins.member) throw new ModelError(`container_of: ${fieldName(this.s, p)} is not a .${ins.member} member`);
+        st.push({ t: 'ptr', obj: p.obj, path: p.path.slice(0, -1) });
+        return;
+      }
+      case 'bin': {
+        const b = st.pop();
+        const a = st.pop();
+        st.push(this.bin(ins.o, a, b, where));
+        return;
+      }
+      case 'un': {
+        const a = st.pop();
+        if (ins.o === '!') st.push(this.truthy(a, where) ? 0 : 1);
+        else {
+          const n = this.asInt(a, `operand of ${ins.o}`, where);
+          st.push(ins.o === '-' ? -n : ins.o === '~' ? intNot(n) : n);
+        }
+        return;
+      }
+      case 'bool':
+        st.push(this.truthy(st.pop(), where) ? 1 : 0);
+        return;
+      case 'update': {
+        const p = this.asPtr(st.pop(), ins.delta > 0 ? '++ of' : '-- of', where);
+        const old = load(this.s, p);
+        const next = isPtr(old) ? movePtr(this.s, old, ins.delta, false) : this.asInt(old, 'operand of ++/--', where) + ins.delta;
+        store(this.s, p, next, this.log());
+        st.push(ins.postfix ? old : next);
+        return;
+      }
+      case 'assignop': {
+        const v = st.pop();
+        const p = this.asPtr(st.pop(), 'compound assignment through', where);
+        const next = this.bin(ins.o, load(this.s, p), v, where);
+        store(this.s, p, next, this.log());
+        st.push(next);
+        return;
+      }
+      case 'jmp':
+        return this.jump(f, ins.to, where);
+      case 'jz':
+        if (!this.truthy(st.pop(), where)) return this.jump(f, ins.to, where);
+        return;
+      case 'jnz':
+        if (this.truthy(st.pop(), where)) return this.jump(f, ins.to, where);
+        return;
+      case 'dup':
+        st.push(st[st.length - 1]);
+        return;
+      case 'pop':
+        st.pop();
+        return;
+      case 'call': {
+        const args = st.splice(st.length - ins.argc, ins.argc);
+        return this.call(t, f, ins.name, f.file, args, where, line);
+      }
+      case 'callv': {
+        const args = st.splice(st.length - ins.argc, ins.argc);
+        const fn = st.pop();
+        if (fn === null) throw new ModelError('call through a NULL function pointer');
+        if (typeof fn !== 'object' || fn === undefined || fn.t !== 'fn') throw new ModelError(`call through ${show(fn)}, not a function`);
+        return this.call(t, f, fn.name, fn.file ?? f.file, args, where, line, fn);
+      }
+      case 'ret': {
+        const v = ins.value ? st.pop() : undefined;
+        t.frames.pop();
+        const caller = t.frames[t.frames.length - 1];
+        if (!caller) {
+          t.status = 'done';
+          t.result = v;
+          return 'done';
+        }
+        caller.stack.push(v);
+        return;
+      }
+      case 'unsupported':
+        this.unmodelled.push({ kind: 'construct', name: ins.what, file: f.file, line, thread: t.id });
+        throw new ModelError(`the interpreter does not execute ${ins.what}`);
+    }
+  }
+
+  private jump(f: Frame, to: number, where: string): undefined {
+    if (to < f.pc) {
+      const n = (f.loops[to] = (f.loops[to] ?? 0) + 1);
+      if (n > this.limits.maxLoop) throw new ModelError(`loop bound (${this.limits.maxLoop} iterations) hit at ${where}`);
+    }
+    f.pc = to;
+    return undefined;
+  }
+
+  private name(t: Thread, f: Frame, name: string, where: string): undefined {
+    if (name.startsWith('&')) {
+      this.unmodelled.push({ kind: 'identifier', name: name.slice(1), file: f.file, line: this.codeOf(f).lines[f.pc - 1], thread: t.id });
+      throw new ModelError(`address of ${name.slice(1)}: file-scope variables are not modelled (${where})`);
+    }
+    if (this.prims.hasConstant(name)) {
+      f.stack.push(clone(this.prims.constant(name)));
+      return;
+    }
+    if (name === 'current') {
+      f.stack.push(this.taskOf(t));
+      return;
+    }
+    if (this.prims.get(name) || this.resolve(name, f.file)) {
+      f.stack.push({ t: 'fn', name, file: f.file });
+      return;
+    }
+    this.unmodelled.push({ kind: 'identifier', name, file: f.file, line: this.codeOf(f).lines[f.pc - 1], thread: t.id });
+    throw new ModelError(`unmodelled identifier ${name}`);
+  }
+
+  private taskOf(t: Thread): Ptr {
+    const existing = Object.entries(this.s.heap).find(([, o]) => o.kind === 'task' && o.label === `task ${t.id}`);
+    if (existing) return ptr(Number(existing[0]));
+    return ptr(alloc(this.s, 'task', `task ${t.id}`, rec('task_struct', { thread: t.id })));
+  }
+
+  private call(t: Thread, f: Frame, name: string, fromFile: string, args: Value[], where: string, line: number, _fn?: Value): RunResult | undefined {
+    const prim = this.prims.get(name);
+    if (prim) {
+      const ctx = this.ctx(t, where);
+      const r = prim.run(ctx, args);
+      if (r instanceof Blocked) {
+        // Put the call back: it runs again when the thread is scheduled.
+        f.stack.push(...(_fn ? [_fn] : []), ...args);
+        f.pc--;
+        t.status = 'blocked';
+        t.blockedOn = r.on;
+        return 'blocked';
+      }
+      this.current?.prims.push(name);
+      f.stack.push(r);
+      return prim.sched ? 'sched' : undefined;
+    }
+    const code = this.resolve(name, fromFile);
+    if (code) {
+      this.pushFrame(t, code, args);
+      return;
+    }
+    this.unmodelled.push({ kind: 'call', name, file: f.file, line, thread: t.id });
+    throw new ModelError(`unmodelled call ${name}()`);
+  }
+
+  private ctx(t: Thread, where: string): PrimCtx {
+    const log = (): Change[] => this.log();
+    return {
+      s: this.s,
+      thread: t,
+      where,
+      get log() {
+        return log();
+      },
+      load: (p, what = 'argument') => load(this.s, this.asPtr(p, what, where)),
+      store: (p, v, what = 'argument') => store(this.s, this.asPtr(p, what, where), v, this.log()),
+      ptr: (v, what) => this.asPtr(v, what, where),
+      int: (v, what) => this.asInt(v, what, where),
+      choose: (label, options, dflt) => {
+        const picked = this.choices[label] ?? dflt;
+        const [file, line] = where.split(':');
+        this.choicesMade.push({ label, picked: options[picked] ?? String(picked), thread: t.id, file, line: Number(line) });
+        this.current?.notes.push(`choice ${label}: ${options[picked]}`);
+        return picked;
+      },
+      note: (text) => void this.current?.notes.push(text),
+      warn: (text) => {
+        const [file, line] = where.split(':');
+        this.warnings.push({ thread: t.id, file, line: Number(line), text });
+        this.current?.notes.push(`WARNING: ${text}`);
+      },
+    };
+  }
+
+  asPtr(v: Value, what: string, where: string): Ptr {
+    if (isPtr(v)) return v;
+    if (v === null) throw new ModelError(`NULL pointer: ${what} NULL at ${where}`);
+    if (v === undefined) throw new ModelError(`${what} an uninitialised pointer at ${where}`);
+    throw new ModelError(`${what} ${show(v)}, which is not a pointer, at ${where}`);
+  }
+
+  asInt(v: Value, what: string, where: string): number {
+    if (typeof v === 'number') return v;
+    if (v === undefined) throw new ModelError(`${what} is uninitialised at ${where}`);
+    if (v === null) return 0;
+    throw new ModelError(`${what} is ${show(v)}, not an integer, at ${where}`);
+  }
+
+  truthy(v: Value, where: string): boolean {
+    if (v === undefined) throw new ModelError(`condition on an uninitialised value at ${where}`);
+    if (v === null) return false;
+    if (typeof v === 'number') return v !== 0;
+    return true;
+  }
+
+  private bin(o: BinOp, a: Value, b: Value, where: string): Value {
+    if (typeof a === 'number' && typeof b === 'number') return intBin(o, a, b);
+    if (o === '==' || o === '!=') {
+      const eq = equalValues(a, b);
+      return (o === '==') === eq ? 1 : 0;
+    }
+    if (isPtr(a) && typeof b === 'number' && (o === '+' || o === '-')) return movePtr(this.s, a, o === '+' ? b : -b, false);
+    if (isPtr(a) && isPtr(b) && a.obj === b.obj) {
+      const ia = Number(a.path.at(-1) ?? 0);
+      const ib = Number(b.path.at(-1) ?? 0);
+      if (o === '-') return ia - ib;
+      return intBin(o, ia, ib);
+    }
+    if ((a === null || isPtr(a)) && typeof b === 'number' && b === 0) return intBin(o, a === null ? 0 : 1, 0);
+    throw new ModelError(`${show(a)} ${o} ${show(b)}: operands the interpreter cannot combine, at ${where}`);
+  }
+}
+
+function initial(init: LocalInit): Value {
+  if (init.k === 'scalar') return undefined;
+  if (init.k === 'record') return rec(init.type);
+  const items: Record<number, Value> = {};
+  if (init.elem !== 'scalar') for (let i = 0; i < init.length; i++) items[i] = rec(init.elem);
+  return { t: 'arr', items, length: init.length };
+}
+
+/** Pointer arithmetic: `p + n`, `p[n]` (an array decays to its first element). */
+function movePtr(s: State, p: Ptr, n: number, subscript: boolean): Ptr {
+  if (subscript) {
+    const target = load(s, p);
+    if (isArr(target)) return { t: 'ptr', obj: p.obj, path: [...p.path, n] };
+  }
+  const last = p.path[p.path.length - 1];
+  if (typeof last === 'number') return { t: 'ptr', obj: p.obj, path: [...p.path.slice(0, -1), last + n] };
+  if (n === 0) return p;
+  throw new ModelError(`pointer arithmetic on ${obj(s, p.obj).label}${p.path.map((x) => `.${x}`).join('')}, which is not an array element`);
+}
+
+export function equalValues(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) {
+    const other = a === null ? b : a;
+    return other === 0 || other === null;
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === undefined || b === undefined) return false;
+  if (isPtr(a) && isPtr(b)) return samePtr(a, b);
+  if (a.t === 'fn' && b.t === 'fn') return a.name === b.name;
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,96 @@
+/**
+ * Where compiled functions come from: the reviewer's tree (through the function index) and the
+ * model's own C files (kpsim's dispatchers and reference driver). Compiled code is cached by body
+ * hash, so an edited function is compiled again and an unchanged one is not.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { FunctionLookup } from '../../parsing/lookup';
+import type { ParserService } from '../../parsing/parserService';
+import type { SyntaxNode } from '../../parsing/syntax';
+import type { Code } from './code';
+import { Compiler } from './compile';
+import type { CodeSource } from './machine';
+
+function findDefinition(root: SyntaxNode, startIndex: number): SyntaxNode | undefined {
+  let n: SyntaxNode | undefined = root;
+  while (n && n.type !== 'function_definition') {
+    n = n.children.find((c) => c.startIndex <= startIndex && startIndex < c.endIndex);
+  }
+  return n && n.startIndex === startIndex ? n : undefined;
+}
+
+/** Functions of a kernel tree on disk (files are read as they are now: a patched copy runs patched code). */
+export class TreeCode implements CodeSource {
+  private readonly cache = new Map<string, Code>();
+  private readonly texts = new Map<string, string>();
+
+  constructor(
+    private readonly root: string,
+    private readonly lookup: FunctionLookup,
+    private readonly parser: ParserService,
+    /** Text overrides by relative path (a patched file held in memory). */
+    private readonly overrides: ReadonlyMap<string, string> = new Map(),
+  ) {}
+
+  text(rel: string): string {
+    let t = this.texts.get(rel) ?? this.overrides.get(rel);
+    if (t === undefined) {
+      t = fs.readFileSync(path.join(this.root, rel), 'utf8');
+      this.texts.set(rel, t);
+    }
+    return t;
+  }
+
+  fn(name: string, fromFile?: string): Code | undefined {
+    const ref = this.lookup.resolveCall(name, fromFile);
+    if (!ref) return undefined;
+    const key = `${ref.file}:${name}@${ref.fn.bodyHash}`;
+    let c = this.cache.get(key);
+    if (!c) {
+      c = this.parser.withTree(`tree:${this.root}/${ref.file}`, this.text(ref.file), (root) => {
+        const def = findDefinition(root, ref.fn.startIndex);
+        if (!def) throw new Error(`${ref.file}: lost the definition of ${name}`);
+        return new Compiler(ref.file).compileFunction(def, name, ref.fn.bodyHash);
+      });
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+}
+
+/** The model's C: functions are found by name in these files (parsed once). */
+export class ModelCode implements CodeSource {
+  private readonly defs = new Map<string, Code>();
+
+  constructor(parser: ParserService, files: { name: string; text: string }[]) {
+    for (const f of files) {
+      parser.withTree(`model:${f.name}`, f.text, (root, p) => {
+        for (const info of p.functions) {
+          const def = findDefinition(root, info.startIndex);
+          if (def) this.defs.set(info.name, new Compiler(f.name).compileFunction(def, info.name, info.bodyHash));
+        }
+      });
+    }
+  }
+
+  fn(name: string): Code | undefined {
+    return this.defs.get(name);
+  }
+
+  names(): string[] {
+    return [...this.defs.keys()];
+  }
+}
+
+/** The model's C first (it overrides a few kernel functions with dispatchers), then the tree. */
+export class Layered implements CodeSource {
+  constructor(private readonly layers: CodeSource[]) {}
+  fn(name: string, fromFile?: string): Code | undefined {
+    for (const l of this.layers) {
+      const c = l.fn(name, fromFile);
+      if (c) return c;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The abstract mm state the interpreted kernel code runs on: one heap of objects (mm, VMAs, page
+ * tables, folios, pages, drivers, interpreter frames) addressed by pointers, the threads, and what
+ * happened (notifier events). Plain data: canonical JSON gives hashing and exact replay.
+ */
+import { type Lock, type Ptr, type Rec, type Value, isArr, isRec } from './values';
+
+export type ObjKind = 'mm' | 'vma' | 'pgtable' | 'pmdtable' | 'folio' | 'page' | 'driver' | 'devpt' | 'frame' | 'record' | 'task';
+
+export interface HeapObj {
+  kind: ObjKind;
+  /** A name for people: "folio#1 (pfn 256)", "frame make_device_exclusive". */
+  label: string;
+  v: Value;
+  freed?: boolean;
+}
+
+export type ThreadStatus = 'runnable' | 'blocked' | 'done' | 'failed';
+
+export interface Frame {
+  /** Key of the compiled function (see interp/code). */
+  code: string;
+  fn: string;
+  file: string;
+  pc: number;
+  /** Heap id of the record that holds the locals (so `&local` is an ordinary pointer). */
+  locals: number;
+  /** Operand stack of the bytecode. */
+  stack: Value[];
+  /** Loop iterations seen per back-edge, for the loop bound. */
+  loops: Record<number, number>;
+}
+
+export interface Thread {
+  id: string;
+  /** "CPU 0: write fault at 0x10000", "dmirror0: atomic request". */
+  title: string;
+  status: ThreadStatus;
+  blockedOn?: string;
+  frames: Frame[];
+  result?: Value;
+  error?: string;
+}
+
+/** An MMU-notifier invalidation as the secondary MMUs saw it. */
+export interface NotifierEvent {
+  id: number;
+  phase: 'start' | 'end';
+  event: string;
+  start: number;
+  end: number;
+  owner: Value;
+  thread: string;
+  /** Interval notifiers called, and whether each acted on it or filtered it out. */
+  deliveries: { device: string; filtered: boolean }[];
+}
+
+export interface Device {
+  name: string;
+  /** Heap id of the driver's object (struct dmirror, struct nouveau_svmm, ...). */
+  obj: number;
+  /** Heap id of its page table (a devpt object: index -> entry). */
+  pt: number;
+  /** Pointer to its struct mmu_interval_notifier. */
+  notifier: Ptr;
+  /** The owner token it passes to make_device_exclusive. */
+  owner: Value;
+}
+
+export interface World {
+  mms: number[];
+  /** Heap id of the current mm (what a CPU thread runs in). */
+  mm: number;
+  /** pfn -> heap id of its struct page. */
+  pages: Record<number, number>;
+  folios: number[];
+  devices: Device[];
+  /** Registered interval notifiers (pointers to struct mmu_interval_notifier). */
+  notifiers: Ptr[];
+  /** Addresses the scenario is about, for display and checks. */
+  addresses: number[];
+}
+
+export interface State {
+  v: 1;
+  heap: Record<number, HeapObj>;
+  nextId: number;
+  world: World;
+  threads: Thread[];
+  events: NotifierEvent[];
+  /** Total steps executed so far. */
+  steps: number;
+}
+
+/** One write to a model object (locals are not state and are not logged). */
+export interface Change {
+  /** "folio#3.dirty", "pgtable@0x10000000.entries[16]" */
+  field: string;
+  before: Value;
+  after: Value;
+}
+
+export class ModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+export function emptyState(): State {
+  return { v: 1, heap: {}, nextId: 1, world: { mms: [], mm: 0, pages: {}, folios: [], devices: [], notifiers: [], addresses: [] }, threads: [], events: [], steps: 0 };
+}
+
+export function alloc(s: State, kind: ObjKind, label: string, v: Value): number {
+  const id = s.nextId++;
+  s.heap[id] = { kind, label, v };
+  return id;
+}
+
+export function obj(s: State, id: number): HeapObj {
+  const o = s.heap[id];
+  if (!o) throw new ModelError(`dangling pointer to object #${id}`);
+  return o;
+}
+
+function step(container: Value, key: string | number, where: string): Value {
+  if (isRec(container)) return container.fields[String(key)];
+  if (isArr(container)) return container.items[Number(key)];
+  throw new ModelError(`${where}: cannot take .${String(key)} of a ${container === null ? 'NULL' : typeof container === 'object' ? container.t : typeof container}`);
+}
+
+/** Reads what a pointer points at. */
+export function load(s: State, p: Ptr): Value {
+  const o = obj(s, p.obj);
+  if (o.freed) throw new ModelError(`use after free: ${o.label}`);
+  let v = o.v;
+  for (const k of p.path) v = step(v, k, o.label);
+  return v;
+}
+
+/** Name of a pointed-at field for traces: "folio#3.dirty". */
+export function fieldName(s: State, p: Ptr): string {
+  const o = s.heap[p.obj];
+  return (o?.label ?? `#${p.obj}`) + p.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+}
+
+/** Writes through a pointer; records the change unless the target is an interpreter frame. */
+export function store(s: State, p: Ptr, v: Value, log?: Change[]): void {
+  const o = obj(s, p.obj);
+  if (o.freed) throw new ModelError(`use after free: ${o.label}`);
+  if (p.path.length === 0) {
+    if (log && o.kind !== 'frame') log.push({ field: o.label, before: o.v, after: v });
+    o.v = v;
+    return;
+  }
+  let c = o.v;
+  for (const k of p.path.slice(0, -1)) {
+    let next = step(c, k, o.label);
+    if (next === undefined) {
+      // Writing into a not-yet-initialised struct member creates it (a local `struct x y;`).
+      next = { t: 'rec', type: '?', fields: {} };
+      if (isRec(c)) c.fields[String(k)] = next;
+      else if (isArr(c)) c.items[Number(k)] = next;
+    }
+    c = next;
+  }
+  const last = p.path[p.path.length - 1];
+  const before = step(c, last, o.label);
+  if (isRec(c)) c.fields[String(last)] = v;
+  else if (isArr(c)) c.items[Number(last)] = v;
+  else throw new ModelError(`${o.label}: cannot store into a ${c === null ? 'NULL' : typeof c}`);
+  if (log && o.kind !== 'frame') log.push({ field: fieldName(s, p), before, after: v });
+}
+
+/** The record a pointer points at, checked. */
+export function loadRec(s: State, p: Ptr, type?: string): Rec {
+  const v = load(s, p);
+  if (!isRec(v)) throw new ModelError(`${fieldName(s, p)} is not a struct`);
+  if (type && v.type !== type && v.type !== '?') throw new ModelError(`${fieldName(s, p)} is a struct ${v.type}, not ${type}`);
+  return v;
+}
+
+export function lockAt(s: State, p: Ptr): Lock {
+  const v = load(s, p);
+  if (typeof v !== 'object' || v === null || v.t !== 'lock') throw new ModelError(`${fieldName(s, p)} is not a lock`);
+  return v;
+}
+
+export function thread(s: State, id: string): Thread {
+  const t = s.threads.find((x) => x.id === id);
+  if (!t) throw new ModelError(`no thread ${id}`);
+  return t;
+}
+
+/** Canonical JSON: keys sorted, so equal states serialise equally (hashing, replay checks). */
+export function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => {
+    if (x && typeof x === 'object' && !Array.isArray(x)) {
+      const o = x as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+    }
+    return x;
+  });
+}
+
+export function cloneState(s: State): State {
+  return structuredClone(s);
+}
+
+/** Every leaf that differs between two values, as "path: before -> after". */
+export function deepDiff(a: unknown, b: unknown, path = ''): { path: string; before: unknown; after: unknown }[] {
+  if (a === b) return [];
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+  if (!isObj(a) || !isObj(b) || Array.isArray(a) !== Array.isArray(b)) return [{ path: path || '.', before: a, after: b }];
+  const out: { path: string; before: unknown; after: unknown }[] = [];
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    out.push(...deepDiff(a[k], b[k], Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k));
+  }
+  return out;
+}
