@@ -7,8 +7,6 @@
 #include <linux/rmap.h>
 #include <linux/xarray.h>
 
-#define DMIRROR_NMIRRORS	2
-
 /* Tag stored with a device PTE that grants atomic (exclusive) access. */
 enum {
 	DPT_XA_TAG_ATOMIC = 1,
@@ -25,20 +23,6 @@ struct dmirror {
 	struct mutex			mutex;
 };
 
-static struct dmirror dmirror_mirrors[DMIRROR_NMIRRORS];
-
-/* Find the mirror that embeds @mni (stands in for container_of()). */
-static struct dmirror *dmirror_from_notifier(struct mmu_interval_notifier *mni)
-{
-	int i;
-
-	for (i = 0; i < DMIRROR_NMIRRORS; i++) {
-		if (&dmirror_mirrors[i].notifier == mni)
-			return &dmirror_mirrors[i];
-	}
-	return NULL;
-}
-
 /* Forget every device PTE in [start, end); caller holds dmirror->mutex. */
 static void dmirror_do_update(struct dmirror *dmirror, unsigned long start,
 			      unsigned long end)
@@ -53,7 +37,7 @@ static bool dmirror_interval_invalidate(struct mmu_interval_notifier *mni,
 					const struct mmu_notifier_range *range,
 					unsigned long cur_seq)
 {
-	struct dmirror *dmirror = dmirror_from_notifier(mni);
+	struct dmirror *dmirror = container_of(mni, struct dmirror, notifier);
 
 	/*
 	 * Our own make_device_exclusive() call: the page is about to be

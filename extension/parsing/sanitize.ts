@@ -31,9 +31,15 @@ function blank(s: string): string {
   return s.replace(/[^\n]/g, ' ');
 }
 
+/**
+ * `container_of(ptr, struct foo, member)` has a type as an argument, which no C parser reads: the
+ * word `struct` is blanked so the argument reads as the identifier `foo`.
+ */
+const typeArgument = /\b((?:container_of|container_of_const|list_entry|list_first_entry|list_last_entry|list_next_entry|hlist_entry|list_first_entry_or_null)\s*\([^,()]*(?:\([^()]*\)[^,()]*)*,\s*)(struct|union)\b/g;
+
 /** Returns text of the same length with kernel annotations blanked. */
 export function blankKernelMacros(text: string): string {
-  let out = text.replace(bare, blank);
+  let out = text.replace(bare, blank).replace(typeArgument, (_m, head: string, kw: string) => head + blank(kw));
   withArgs.lastIndex = 0;
   let m: RegExpExecArray | null;
   const cuts: [number, number][] = [];

@@ -37,3 +37,10 @@ test('blanking recovers function names the raw text loses', async () => {
     raw.delete();
   }
 });
+
+test('the type argument of container_of reads as an identifier', async () => {
+  const src = 'static bool f(struct mmu_interval_notifier *mni)\n{\n\tstruct dmirror *d = container_of(mni, struct dmirror, notifier);\n\treturn d != NULL;\n}\n';
+  const out = blankKernelMacros(src);
+  assert.ok(out.includes('container_of(mni,        dmirror, notifier)'));
+  assert.deepEqual((await wasmService()).analyse(src).problems, []);
+});
