@@ -37,9 +37,21 @@ function blank(s: string): string {
  */
 const typeArgument = /\b((?:container_of|container_of_const|list_entry|list_first_entry|list_last_entry|list_next_entry|hlist_entry|list_first_entry_or_null)\s*\([^,()]*(?:\([^()]*\)[^,()]*)*,\s*)(struct|union)\b/g;
 
+/**
+ * Iterator macros (`list_for_each_entry(pos, head, member) { ... }`, `xa_for_each_range(...) stmt;`)
+ * are loops to the reader but calls without a `;` to the parser. Where one starts a line of a body
+ * and ends it without `;`, its name becomes `while` padded with spaces: the parser then reads a
+ * loop whose condition is the argument list. The interpreter sees the original name in the raw
+ * text at the same offset.
+ */
+const iterator = /^([ \t]+)([A-Za-z_][A-Za-z0-9_]*(?:for_each|foreach)[A-Za-z0-9_]*)(\s*\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\)[ \t]*(?:\{[ \t]*)?(?:\/\*.*\*\/[ \t]*)?)$/gm;
+
 /** Returns text of the same length with kernel annotations blanked. */
 export function blankKernelMacros(text: string): string {
-  let out = text.replace(bare, blank).replace(typeArgument, (_m, head: string, kw: string) => head + blank(kw));
+  let out = text
+    .replace(bare, blank)
+    .replace(typeArgument, (_m, head: string, kw: string) => head + blank(kw))
+    .replace(iterator, (_m, indent: string, name: string, rest: string) => indent + 'while' + ' '.repeat(name.length - 5) + rest);
   withArgs.lastIndex = 0;
   let m: RegExpExecArray | null;
   const cuts: [number, number][] = [];

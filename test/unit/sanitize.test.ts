@@ -44,3 +44,13 @@ test('the type argument of container_of reads as an identifier', async () => {
   assert.ok(out.includes('container_of(mni,        dmirror, notifier)'));
   assert.deepEqual((await wasmService()).analyse(src).problems, []);
 });
+
+test('iterator macros read as loops, with or without braces; calls with ; stay calls', async () => {
+  const src = 'void f(struct x *xa)\n{\n\txa_for_each_range(xa, i, e, 0, 9)\n\t\txa_erase(xa, i);\n\tlist_for_each_entry(pos, head, member) {\n\t\tuse(pos);\n\t}\n\tcall_for_each_cpu(fn);\n}\n';
+  const out = blankKernelMacros(src);
+  assert.equal(out.length, src.length);
+  assert.ok(out.includes('\twhile            (xa, i, e, 0, 9)\n'));
+  assert.ok(out.includes('\twhile              (pos, head, member) {'));
+  assert.ok(out.includes('\tcall_for_each_cpu(fn);'));
+  assert.deepEqual((await wasmService()).analyse(src).problems, []);
+});

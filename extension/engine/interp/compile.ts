@@ -35,7 +35,8 @@ export class Compiler {
   private line = 0;
   private tmp = 0;
 
-  constructor(private readonly file: string) {}
+  /** @param raw the file's text before blanking: iterator macros are recognised by their real name. */
+  constructor(private readonly file: string, private readonly raw?: string) {}
 
   compileFunction(def: SyntaxNode, name: string, bodyHash: string): Code {
     let d = def.childForFieldName('declarator');
@@ -140,6 +141,8 @@ export class Compiler {
         return;
       }
       case 'while_statement': {
+        const macro = this.iteratorName(n);
+        if (macro) return this.iterator(n, macro);
         const top = this.pc - 1; // the line instruction: each iteration is a step of the trace
         this.value(n.childForFieldName('condition')!);
         const jz = this.emit({ op: 'jz', to: -1 });
@@ -223,6 +226,55 @@ export class Compiler {
       default:
         this.unsupported(n);
     }
+  }
+
+  /** The iterator macro a `while` stands for (sanitize.ts renames them), if it is one. */
+  private iteratorName(n: SyntaxNode): string | undefined {
+    if (!this.raw || this.raw.startsWith('while', n.startIndex)) return undefined;
+    return /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.raw.slice(n.startIndex, n.startIndex + 80))?.[0];
+  }
+
+  /**
+   * `xa_for_each_range(xa, index, entry, first, last) body;` and other iterator macros: a loop
+   * whose step is the primitive NAME__next(args..., first_time). Identifier arguments are passed
+   * by address (the iterator assigns them), the others by value.
+   */
+  private iterator(n: SyntaxNode, name: string): void {
+    const cond = n.childForFieldName('condition')!;
+    const args: SyntaxNode[] = [];
+    const flatten = (e: SyntaxNode): void => {
+      if (e.type === 'parenthesized_expression') return flatten(e.namedChildren[0]);
+      if (e.type === 'comma_expression') {
+        flatten(e.childForFieldName('left')!);
+        flatten(e.childForFieldName('right')!);
+        return;
+      }
+      args.push(e);
+    };
+    flatten(cond);
+    const first = `__iter${this.tmp++}`;
+    this.locals.set(first, { k: 'scalar' });
+    this.emit({ op: 'decl', name: first, init: { k: 'scalar' } });
+    this.emit({ op: 'local', name: first });
+    this.emit({ op: 'push', v: 1 });
+    this.emit({ op: 'store' });
+    this.emit({ op: 'pop' });
+    const top = this.emit({ op: 'line', line: this.line });
+    for (const a of args) {
+      if (a.type === 'identifier' && this.locals.has(a.text)) this.emit({ op: 'local', name: a.text });
+      else this.value(a);
+    }
+    this.emit({ op: 'local', name: first });
+    this.emit({ op: 'load' });
+    this.emit({ op: 'call', name: `${name}__next`, argc: args.length + 1 });
+    const jz = this.emit({ op: 'jz', to: -1 });
+    this.emit({ op: 'local', name: first });
+    this.emit({ op: 'push', v: 0 });
+    this.emit({ op: 'store' });
+    this.emit({ op: 'pop' });
+    this.loopBody(n.childForFieldName('body')!, top, top);
+    this.patch(jz);
+    this.endLoop();
   }
 
   private loopBody(body: SyntaxNode, top: number, cont: number): void {

@@ -16,6 +16,8 @@ import type { BinOp, Code, LocalInit } from './code';
 export interface CodeSource {
   /** The compiled definition of `name`, preferring one in `fromFile` (statics). */
   fn(name: string, fromFile?: string): Code | undefined;
+  /** A constant `file` defines itself (`#define X 1UL`, an enumerator). */
+  constant?(name: string, file: string): number | undefined;
 }
 
 export interface Limits {
@@ -300,6 +302,12 @@ export class Machine {
     if (name.startsWith('&')) {
       this.unmodelled.push({ kind: 'identifier', name: name.slice(1), file: f.file, line: this.codeOf(f).lines[f.pc - 1], thread: t.id });
       throw new ModelError(`address of ${name.slice(1)}: file-scope variables are not modelled (${where})`);
+    }
+    // The file's own #define or enumerator wins over the model's table of kernel constants.
+    const local = this.code.constant?.(name, f.file);
+    if (local !== undefined) {
+      f.stack.push(local);
+      return;
     }
     if (this.prims.hasConstant(name)) {
       f.stack.push(clone(this.prims.constant(name)));

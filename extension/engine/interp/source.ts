@@ -9,7 +9,7 @@ import type { FunctionLookup } from '../../parsing/lookup';
 import type { ParserService } from '../../parsing/parserService';
 import type { SyntaxNode } from '../../parsing/syntax';
 import type { Code } from './code';
-import { Compiler } from './compile';
+import { Compiler, parseNumber } from './compile';
 import type { CodeSource } from './machine';
 
 function findDefinition(root: SyntaxNode, startIndex: number): SyntaxNode | undefined {
@@ -42,6 +42,17 @@ export class TreeCode implements CodeSource {
     return t;
   }
 
+  private readonly constants = new Map<string, Map<string, number>>();
+
+  constant(name: string, file: string): number | undefined {
+    let table = this.constants.get(file);
+    if (!table) {
+      table = this.parser.withTree(`tree:${this.root}/${file}`, this.text(file), (root) => fileConstants(root));
+      this.constants.set(file, table);
+    }
+    return table.get(name);
+  }
+
   fn(name: string, fromFile?: string): Code | undefined {
     const ref = this.lookup.resolveCall(name, fromFile);
     if (!ref) return undefined;
@@ -51,7 +62,7 @@ export class TreeCode implements CodeSource {
       c = this.parser.withTree(`tree:${this.root}/${ref.file}`, this.text(ref.file), (root) => {
         const def = findDefinition(root, ref.fn.startIndex);
         if (!def) throw new Error(`${ref.file}: lost the definition of ${name}`);
-        return new Compiler(ref.file).compileFunction(def, name, ref.fn.bodyHash);
+        return new Compiler(ref.file, this.text(ref.file)).compileFunction(def, name, ref.fn.bodyHash);
       });
       this.cache.set(key, c);
     }
@@ -59,16 +70,51 @@ export class TreeCode implements CodeSource {
   }
 }
 
+/** Object-like `#define NAME <number>` and enumerators at file scope (also inside #if blocks). */
+export function fileConstants(root: SyntaxNode): Map<string, number> {
+  const out = new Map<string, number>();
+  const visit = (n: SyntaxNode): void => {
+    if (n.type === 'preproc_def') {
+      const name = n.childForFieldName('name')?.text;
+      const value = n.childForFieldName('value')?.text.trim().replace(/^\((.*)\)$/, '$1');
+      if (name && value && /^-?(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$/.test(value)) out.set(name, parseNumber(value.replace(/^-/, '')) * (value.startsWith('-') ? -1 : 1));
+      return;
+    }
+    if (n.type === 'enumerator_list') {
+      let next = 0;
+      for (const e of n.namedChildren) {
+        if (e.type !== 'enumerator') continue;
+        const v = e.childForFieldName('value');
+        if (v) {
+          const t = v.text.trim();
+          if (/^(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$/.test(t)) next = parseNumber(t);
+          else if (out.has(t)) next = out.get(t) ?? next;
+        }
+        out.set(e.childForFieldName('name')!.text, next++);
+      }
+      return;
+    }
+    if (n.type === 'function_definition' || n.type === 'comment') return;
+    for (const c of n.namedChildren) visit(c);
+  };
+  visit(root);
+  return out;
+}
+
 /** The model's C: functions are found by name in these files (parsed once). */
 export class ModelCode implements CodeSource {
   private readonly defs = new Map<string, Code>();
+  private readonly consts = new Map<string, number>();
+  private readonly files = new Set<string>();
 
   constructor(parser: ParserService, files: { name: string; text: string }[]) {
     for (const f of files) {
+      this.files.add(f.name);
       parser.withTree(`model:${f.name}`, f.text, (root, p) => {
+        for (const [k, v] of fileConstants(root)) this.consts.set(k, v);
         for (const info of p.functions) {
           const def = findDefinition(root, info.startIndex);
-          if (def) this.defs.set(info.name, new Compiler(f.name).compileFunction(def, info.name, info.bodyHash));
+          if (def) this.defs.set(info.name, new Compiler(f.name, f.text).compileFunction(def, info.name, info.bodyHash));
         }
       });
     }
@@ -76,6 +122,11 @@ export class ModelCode implements CodeSource {
 
   fn(name: string): Code | undefined {
     return this.defs.get(name);
+  }
+
+  /** Constants the model's own files define, for those files only. */
+  constant(name: string, file: string): number | undefined {
+    return this.files.has(file) ? this.consts.get(name) : undefined;
   }
 
   names(): string[] {
@@ -90,6 +141,14 @@ export class Layered implements CodeSource {
     for (const l of this.layers) {
       const c = l.fn(name, fromFile);
       if (c) return c;
+    }
+    return undefined;
+  }
+
+  constant(name: string, file: string): number | undefined {
+    for (const l of this.layers) {
+      const c = l.constant?.(name, file);
+      if (c !== undefined) return c;
     }
     return undefined;
   }

@@ -115,3 +115,21 @@ test('a trace step per statement, with its line', async () => {
   assert.deepEqual(m.trace.map((s) => s.line), [3, 4, 5]);
   assert.deepEqual(m.trace[1].prims, ['twice']);
 });
+
+test('iterator macros run their body once per element the iterator yields', async () => {
+  const parser = await wasmService();
+  const src = 'int f(void)\n{\n\tint i, sum = 0;\n\tcount_for_each(i, 3)\n\t\tsum += i;\n\treturn sum;\n}\n';
+  const code = new ModelCode(parser, [{ name: 'test.c', text: src }]);
+  const prims = new PrimitiveTable().add({
+    name: 'count_for_each__next', group: 'misc', reads: [], writes: [], sched: false, doc: 'i = 0..n-1',
+    run: (ctx, a) => {
+      const next = ctx.int(a[2], 'first') ? 0 : ctx.int(ctx.load(a[0]), 'i') + 1;
+      ctx.store(a[0], next);
+      return next < ctx.int(a[1], 'n') ? 1 : 0;
+    },
+  });
+  const m = new Machine(emptyState(), code, prims);
+  const t = m.spawn('t0', 'test', 'f', []);
+  m.run('t0', false);
+  assert.equal(t.result, 0 + 1 + 2, t.error);
+});
