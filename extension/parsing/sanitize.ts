@@ -44,7 +44,7 @@ const typeArgument = /\b((?:container_of|container_of_const|list_entry|list_firs
  * loop whose condition is the argument list. The interpreter sees the original name in the raw
  * text at the same offset.
  */
-const iterator = /^([ \t]+)([A-Za-z_][A-Za-z0-9_]*(?:for_each|foreach)[A-Za-z0-9_]*)(\s*\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\)[ \t]*(?:\{[ \t]*)?(?:\/\*.*\*\/[ \t]*)?)$/gm;
+const iterator = /^([ \t]+)([A-Za-z_][A-Za-z0-9_]*(?:for_each|foreach)[A-Za-z0-9_]*)(\s*\((?:[^();]|\((?:[^();]|\([^();]*\))*\))*\)[ \t]*(?:\{[ \t]*)?(?:\/\*.*\*\/[ \t]*)?)$/gm;
 
 /** Returns text of the same length with kernel annotations blanked. */
 export function blankKernelMacros(text: string): string {

@@ -54,3 +54,9 @@ test('iterator macros read as loops, with or without braces; calls with ; stay c
   assert.ok(out.includes('\tcall_for_each_cpu(fn);'));
   assert.deepEqual((await wasmService()).analyse(src).problems, []);
 });
+
+test('an iterator macro whose arguments span lines is a loop too', async () => {
+  const src = 'static void f(struct d *d, unsigned long start, unsigned long end)\n{\n\tunsigned long pfn;\n\tvoid *entry;\n\n\txa_for_each_range(&d->pt, pfn, entry, start >> PAGE_SHIFT,\n\t\t\t  end >> PAGE_SHIFT)\n\t\txa_erase(&d->pt, pfn);\n}\n';
+  assert.ok(blankKernelMacros(src).includes('\twhile            (&d->pt'));
+  assert.deepEqual((await wasmService()).analyse(src).problems, []);
+});

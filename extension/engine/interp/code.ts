@@ -6,7 +6,7 @@ export type UnOp = '!' | '-' | '~' | '+';
 
 /** What a declared local starts as. */
 /** elem: 'scalar', or the struct type of the elements. */
-export type LocalInit = { k: 'scalar' } | { k: 'record'; type: string } | { k: 'array'; length: number; elem: string };
+export type LocalInit = { k: 'scalar' } | { k: 'record'; type: string; zero?: boolean } | { k: 'array'; length: number; elem: string };
 
 export type Instr =
   | { op: 'line'; line: number }

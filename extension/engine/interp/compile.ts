@@ -353,15 +353,22 @@ export class Compiler {
       const declarator = d.type === 'init_declarator' ? d.childForFieldName('declarator')! : d;
       const name = declName(declarator);
       if (!name) continue;
+      const value = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
       let init: LocalInit = { k: 'scalar' };
-      if (declarator.type === 'array_declarator') {
-        const size = declarator.childForFieldName('size');
+      // `struct page *pages[64]` is an array (of pointers) under a pointer declarator.
+      let arr: SyntaxNode | null = declarator;
+      let pointer = false;
+      while (arr && arr.type === 'pointer_declarator') {
+        pointer = true;
+        arr = arr.childForFieldName('declarator');
+      }
+      if (arr?.type === 'array_declarator') {
+        const size = arr.childForFieldName('size');
         const length = size && /^\d+$/.test(size.text) ? Number(size.text) : 16;
-        init = { k: 'array', length, elem: structType ?? 'scalar' };
-      } else if (declarator.type === 'identifier' && structType) init = { k: 'record', type: structType };
+        init = { k: 'array', length, elem: pointer ? 'scalar' : structType ?? 'scalar' };
+      } else if (declarator.type === 'identifier' && structType) init = { k: 'record', type: structType, zero: value?.type === 'initializer_list' };
       this.locals.set(name, init);
       this.emit({ op: 'decl', name, init });
-      const value = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
       if (!value) continue;
       if (value.type === 'initializer_list') this.initList(value, () => this.emit({ op: 'local', name }));
       else {
@@ -579,6 +586,10 @@ export class Compiler {
     const args = n.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment' && c.type !== 'ERROR') ?? [];
     const name = fn.type === 'identifier' && !this.locals.has(fn.text) ? fn.text : undefined;
     if (name && TRANSPARENT.has(name) && args.length === 1) return this.value(args[0]);
+    if (name === 'ARRAY_SIZE' && args.length === 1) {
+      const l = args[0].type === 'identifier' ? this.locals.get(args[0].text) : undefined;
+      if (l?.k === 'array') return void this.emit({ op: 'push', v: l.length });
+    }
     if (name === 'WRITE_ONCE' && args.length === 2) {
       this.addr(args[0]);
       this.value(args[1]);
@@ -590,9 +601,11 @@ export class Compiler {
       this.emit({ op: 'container', member: args[2].text });
       return;
     }
-    if ((name === 'min_t' || name === 'max_t' || name === 'clamp_t') && args.length >= 3) {
-      for (const a of args.slice(1)) this.value(a);
-      this.emit({ op: 'call', name: name.slice(0, -2), argc: args.length - 1 });
+    if ((name === 'min_t' || name === 'max_t' || name === 'clamp_t') && args.length >= 2) {
+      // The type argument is an ERROR node (dropped above) or an identifier: drop it if still there.
+      const values = args.length >= (name === 'clamp_t' ? 4 : 3) ? args.slice(1) : args;
+      for (const a of values) this.value(a);
+      this.emit({ op: 'call', name: name.slice(0, -2), argc: values.length });
       return;
     }
     if (name) {

@@ -179,9 +179,13 @@ export class Machine {
         return;
       case 'name':
         return this.name(t, f, ins.name, where);
-      case 'load':
-        st.push(clone(load(this.s, this.asPtr(st.pop(), 'dereference', where))));
+      case 'load': {
+        const p = this.asPtr(st.pop(), 'dereference', where);
+        const v = load(this.s, p);
+        // A PTE never written reads as pte_none, as a zeroed page table does.
+        st.push(v === undefined && obj(this.s, p.obj).kind === 'pgtable' ? { t: 'pte', k: 'none' } : clone(v));
         return;
+      }
       case 'decay': {
         const p = this.asPtr(st.pop(), 'member', where);
         const v = load(this.s, p);
@@ -427,7 +431,7 @@ export class Machine {
 
 function initial(init: LocalInit): Value {
   if (init.k === 'scalar') return undefined;
-  if (init.k === 'record') return rec(init.type);
+  if (init.k === 'record') return init.zero ? { ...rec(init.type), zero: true } : rec(init.type);
   const items: Record<number, Value> = {};
   if (init.elem !== 'scalar') for (let i = 0; i < init.length; i++) items[i] = rec(init.elem);
   return { t: 'arr', items, length: init.length };

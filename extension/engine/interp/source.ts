@@ -45,6 +45,7 @@ export class TreeCode implements CodeSource {
   private readonly constants = new Map<string, Map<string, number>>();
 
   constant(name: string, file: string): number | undefined {
+    if (!this.lookup.index.files.some((f) => f.path === file)) return undefined;
     let table = this.constants.get(file);
     if (!table) {
       table = this.parser.withTree(`tree:${this.root}/${file}`, this.text(file), (root) => fileConstants(root));

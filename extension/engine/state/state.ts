@@ -59,8 +59,10 @@ export interface Device {
   name: string;
   /** Heap id of the driver's object (struct dmirror, struct nouveau_svmm, ...). */
   obj: number;
-  /** Heap id of its page table (a devpt object: index -> entry). */
-  pt: number;
+  /** Pointer to its page table (an xarray: page index -> entry). */
+  pt: Ptr;
+  /** Which driver code runs it: the tree's test_hmm, nouveau, or the model's reference driver. */
+  driver: string;
   /** Pointer to its struct mmu_interval_notifier. */
   notifier: Ptr;
   /** The owner token it passes to make_device_exclusive. */
@@ -71,8 +73,8 @@ export interface World {
   mms: number[];
   /** Heap id of the current mm (what a CPU thread runs in). */
   mm: number;
-  /** pfn -> heap id of its struct page. */
-  pages: Record<number, number>;
+  /** Heap id of the memmap (every struct page, indexed by pfn); 0 until the first folio. */
+  memmap: number;
   folios: number[];
   devices: Device[];
   /** Registered interval notifiers (pointers to struct mmu_interval_notifier). */
@@ -108,7 +110,7 @@ export class ModelError extends Error {
 }
 
 export function emptyState(): State {
-  return { v: 1, heap: {}, nextId: 1, world: { mms: [], mm: 0, pages: {}, folios: [], devices: [], notifiers: [], addresses: [] }, threads: [], events: [], steps: 0 };
+  return { v: 1, heap: {}, nextId: 1, world: { mms: [], mm: 0, memmap: 0, folios: [], devices: [], notifiers: [], addresses: [] }, threads: [], events: [], steps: 0 };
 }
 
 export function alloc(s: State, kind: ObjKind, label: string, v: Value): number {
@@ -124,7 +126,10 @@ export function obj(s: State, id: number): HeapObj {
 }
 
 function step(container: Value, key: string | number, where: string): Value {
-  if (isRec(container)) return container.fields[String(key)];
+  if (isRec(container)) {
+    const v = container.fields[String(key)];
+    return v === undefined && container.zero ? 0 : v;
+  }
   if (isArr(container)) return container.items[Number(key)];
   throw new ModelError(`${where}: cannot take .${String(key)} of a ${container === null ? 'NULL' : typeof container === 'object' ? container.t : typeof container}`);
 }

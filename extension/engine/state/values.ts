@@ -23,6 +23,8 @@ export interface Rec {
   t: 'rec';
   type: string;
   fields: Record<string, Value>;
+  /** Initialised with an initializer list: members not named there read as zero. */
+  zero?: boolean;
 }
 
 /** An array held by value (`int rss[NR_MM_COUNTERS]`, a page table's entries). */

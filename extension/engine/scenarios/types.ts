@@ -1,0 +1,54 @@
+/** Scenarios are data: the initial state, the threads, and what must hold at the end. */
+
+export interface PageSpec {
+  /** User address of the page. */
+  addr: number;
+  write: boolean;
+  dirty: boolean;
+  softDirty?: boolean;
+  /** Map the 2 MiB around addr with a PMD-mapped THP instead of a PTE. */
+  thp?: boolean;
+}
+
+export type ThreadSpec =
+  /** A device asks for atomic (exclusive) access to [addr, addr + pages * PAGE_SIZE) through its driver. */
+  | { kind: 'device-atomic'; device: number; addr: number; pages?: number }
+  /** A device reads the page through its mirror (hmm_range_fault style): maps it read-only. */
+  | { kind: 'device-map'; device: number; addr: number }
+  /** A CPU reads or writes the address. */
+  | { kind: 'cpu-access'; addr: number; write: boolean }
+  | { kind: 'fork' }
+  | { kind: 'mprotect'; addr: number; pages?: number; write: boolean }
+  | { kind: 'madv-dontneed'; addr: number; pages?: number };
+
+/** What the state must be at the end, per address. */
+export interface Expect {
+  addr: number;
+  /** The CPU PTE's kind at the end. */
+  pte?: 'present' | 'device-exclusive' | 'none';
+  writable?: boolean;
+  /** The data is dirty (PTE dirty or folio dirty): a dirty page must never turn clean. */
+  dirty?: boolean;
+  /** Whether device n still maps the page. */
+  deviceMaps?: { device: number; maps: boolean }[];
+  /** In the child after a fork. */
+  childPte?: 'present' | 'device-exclusive' | 'none';
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  /** What it checks, in a reviewer's words. */
+  description: string;
+  /** The test in tools/testing/selftests/mm/hmm-tests.c it mirrors. */
+  mirrors: string;
+  /** Functions whose "Simulate this path" lens runs this scenario. */
+  entries: string[];
+  devices: number;
+  vma: { start: number; pages: number; write: boolean };
+  pages: PageSpec[];
+  threads: ThreadSpec[];
+  expect: Expect[];
+  /** Folios unlocked and references back to where they started. */
+  balanced: boolean;
+}

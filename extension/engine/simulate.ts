@@ -1,0 +1,266 @@
+/**
+ * Runs one scenario on one tree under one schedule: builds the world, starts the threads at the
+ * tree's own entry points (its driver, or the model's reference driver), interprets until every
+ * thread finishes, and checks the scenario's expectations. The result is the versioned trace.
+ */
+import * as path from 'path';
+import type { FunctionLookup } from '../parsing/lookup';
+import type { ParserService } from '../parsing/parserService';
+import { DEFAULT_LIMITS, type Limits, Machine, type TraceStep, type Unmodelled, type Warning } from './interp/machine';
+import { Layered, ModelCode, TreeCode } from './interp/source';
+import { modelFiles } from './model/files';
+import { kernelPrimitives } from './primitives/index';
+import { untag } from './primitives/driver';
+import { scenarioById, SCENARIOS } from './scenarios/catalog';
+import type { Scenario, ThreadSpec } from './scenarios/types';
+import { type NotifierEvent, type State, obj } from './state/state';
+import { type Rec, type Value, isPtr, isRec, ptr, show, showPte } from './state/values';
+import { type DriverChoice, buildWorld, deviceArgs } from './world/build';
+import { PAGE_SIZE, hasPage, hex, pageRec, pagePtr, pteAt } from './world/layout';
+
+export const TRACE_FORMAT = 'kpsim-trace';
+export const TRACE_VERSION = 1;
+
+export interface EngineTree {
+  root: string;
+  lookup: FunctionLookup;
+  parser: ParserService;
+  /** Files replaced in memory (a patched version): relative path -> text. */
+  overrides?: ReadonlyMap<string, string>;
+}
+
+export interface SimulateOptions {
+  /** Thread ids in the order they run at each scheduling point; the scenario's order when absent. */
+  schedule?: string[];
+  choices?: Record<string, number>;
+  limits?: Partial<Limits>;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface AddressSummary {
+  addr: string;
+  pte: string;
+  folio?: { pfn: number; refcount: number; mapcount: number; dirty: boolean; locked: string[]; freed: boolean };
+  devices: { device: string; maps: string | null }[];
+}
+
+export interface SimulationResult {
+  format: typeof TRACE_FORMAT;
+  version: typeof TRACE_VERSION;
+  scenario: { id: string; title: string; description: string; mirrors: string };
+  tree: string;
+  api: string;
+  driver: string;
+  schedule: string[];
+  choices: Record<string, number>;
+  threads: { id: string; title: string; entry: string; status: string; result?: Value; error?: string }[];
+  steps: TraceStep[];
+  events: NotifierEvent[];
+  unmodelled: Unmodelled[];
+  warnings: Warning[];
+  checks: Check[];
+  initial: AddressSummary[];
+  final: AddressSummary[];
+  assumptions: string[];
+  stats: { steps: number; instructions: number; ms: number };
+}
+
+export class SimulationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimulationError';
+  }
+}
+
+export const ASSUMPTIONS = [
+  'Sequentially consistent interleavings of the modelled steps: not the kernel memory model (no reordering, no TLB timing).',
+  'x86-64 with 4 KiB pages; #if blocks in bodies are decided by the model\'s CONFIG_* choices (CONFIG_TRANSPARENT_HUGEPAGE, CONFIG_DEVICE_PRIVATE, CONFIG_MEM_SOFT_DIRTY on).',
+  'The device-exclusive code runs from the tree. Around it the model supplies C dispatchers (kpsim/*.c): handle_mm_fault, GUP, rmap_walk and the MMU-notifier walk; missing, write-protect and THP faults are modelled, not run.',
+  'Faults are taken without FAULT_FLAG_ALLOW_RETRY (folio_lock_or_retry sleeps for the lock); no fatal signals.',
+  'Anonymous private memory only; one mm unless the scenario forks.',
+];
+
+/** Which device-exclusive API and driver a tree has. */
+export function treeCapabilities(tree: EngineTree): { api: 'folio_walk' | 'range'; driver: DriverChoice; entry: string } {
+  const has = (n: string): boolean => tree.lookup.definitions(n).length > 0;
+  const api = has('make_device_exclusive') ? 'folio_walk' : has('make_device_exclusive_range') ? 'range' : undefined;
+  if (!api) throw new SimulationError(`${tree.root} has no device-exclusive support: neither make_device_exclusive() nor make_device_exclusive_range() is defined (device-exclusive entries arrived in v5.14)`);
+  const dmirror = tree.lookup.definitions('dmirror_exclusive')[0];
+  if (dmirror) {
+    const structType = 'dmirror';
+    return { api, entry: 'dmirror_exclusive', driver: { kind: 'test_hmm', file: dmirror.file, invalidate: 'dmirror_interval_invalidate', structType } };
+  }
+  return {
+    api, entry: api === 'folio_walk' ? 'kpsim_mirror_atomic' : 'kpsim_mirror_atomic_range',
+    driver: { kind: 'kpsim', file: 'kpsim/refdriver.c', invalidate: 'kpsim_mirror_invalidate', structType: 'kpsim_mirror' },
+  };
+}
+
+function threadTitle(t: ThreadSpec, i: number): { id: string; title: string } {
+  switch (t.kind) {
+    case 'device-atomic':
+      return { id: `dev${t.device}`, title: `device ${t.device}: atomic access to ${hex(t.addr)}` };
+    case 'device-map':
+      return { id: `dev${t.device}`, title: `device ${t.device}: read mapping of ${hex(t.addr)}` };
+    case 'cpu-access':
+      return { id: `cpu${i}`, title: `CPU: ${t.write ? 'write' : 'read'} ${hex(t.addr)}` };
+    default:
+      return { id: `cpu${i}`, title: t.kind };
+  }
+}
+
+function summarize(s: State): AddressSummary[] {
+  return s.world.addresses.map((addr) => {
+    const pte = pteAt(s, s.world.mm, addr);
+    const pfn = pte.k === 'present' ? pte.pfn : pte.k === 'swp' ? pte.entry.offset : undefined;
+    let folio: AddressSummary['folio'];
+    if (pfn !== undefined && hasPage(s, pfn)) {
+      const f = obj(s, (pageRec(s, pagePtr(s, pfn)).fields.folio as { obj: number }).obj).v as Rec;
+      folio = {
+        pfn: f.fields.pfn as number, refcount: f.fields._refcount as number, mapcount: f.fields._mapcount as number, dirty: Boolean(f.fields.dirty),
+        locked: (f.fields.lock as { holders: string[] }).holders, freed: Boolean(f.fields.freed),
+      };
+    }
+    const devices = s.world.devices.map((d) => {
+      const x = obj(s, d.obj).v as Rec;
+      const entries = ((x.fields.pt as Rec).fields.entries as Rec).fields;
+      const e = entries[String(Math.floor(addr / PAGE_SIZE))];
+      let maps: string | null = null;
+      if (e !== undefined && e !== null) {
+        const p = untag(e);
+        const tag = isRec(e) && e.type === 'xa_tagged' ? Number(e.fields.tag) : 0;
+        maps = `${isPtr(p) ? (obj(s, p.obj).kind === 'page' ? `page pfn ${String(p.path[0])}` : obj(s, p.obj).label) : 'entry'}${tag === 1 ? ' (atomic)' : tag === 3 ? ' (write)' : ''}`;
+      }
+      return { device: d.name, maps };
+    });
+    return { addr: hex(addr), pte: showPte(pte), folio, devices };
+  });
+}
+
+export function simulate(tree: EngineTree, scenarioId: string, options: SimulateOptions = {}): SimulationResult {
+  const sc = scenarioById(scenarioId);
+  if (!sc) throw new SimulationError(`unknown scenario '${scenarioId}'; the scenarios are: ${SCENARIOS.map((x) => x.id).join(', ')}`);
+  return run(tree, sc, options);
+}
+
+export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {}): SimulationResult {
+  const t0 = performance.now();
+  const caps = treeCapabilities(tree);
+  const s = buildWorld(sc, caps.driver);
+  const model = new ModelCode(tree.parser, modelFiles());
+  const code = new Layered([model, new TreeCode(tree.root, tree.lookup, tree.parser, tree.overrides)]);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const m = new Machine(s, code, kernelPrimitives(), limits, options.choices ?? {});
+  const initial = summarize(s);
+  const initialRefs = new Map(s.world.folios.map((f) => [f, (obj(s, f).v as Rec).fields._refcount as number]));
+
+  const threads: SimulationResult['threads'] = [];
+  sc.threads.forEach((spec, i) => {
+    const { id, title } = threadTitle(spec, i);
+    let entry: string;
+    let args: Value[];
+    if (spec.kind === 'device-atomic') {
+      const dev = s.world.devices[spec.device];
+      entry = caps.entry;
+      const c = code.fn(entry, caps.driver.file);
+      if (!c) throw new SimulationError(`${entry} is not defined`);
+      args = caps.driver.kind === 'kpsim' ? [ptr(dev.obj), spec.addr, spec.addr + (spec.pages ?? 1) * PAGE_SIZE] : deviceArgs(s, dev, spec.addr, spec.pages ?? 1, c.params);
+    } else if (spec.kind === 'cpu-access') {
+      entry = 'kpsim_cpu_access';
+      args = [ptr(s.world.mm), spec.addr, spec.write ? 1 : 0];
+    } else throw new SimulationError(`thread kind ${spec.kind} is not supported yet`);
+    m.spawn(id, title, entry, args, caps.driver.file);
+    threads.push({ id, title, entry, status: 'runnable' });
+  });
+
+  schedule(m, s, options.schedule ? [...options.schedule] : undefined);
+
+  for (const t of threads) {
+    const th = s.threads.find((x) => x.id === t.id)!;
+    t.status = th.status;
+    t.result = th.result;
+    t.error = th.error;
+  }
+  const final = summarize(s);
+  const checks = checkScenario(sc, s, m, threads, final, initialRefs);
+  return {
+    format: TRACE_FORMAT, version: TRACE_VERSION,
+    scenario: { id: sc.id, title: sc.title, description: sc.description, mirrors: sc.mirrors },
+    tree: path.basename(tree.root), api: caps.api === 'folio_walk' ? 'make_device_exclusive (folio_walk)' : 'make_device_exclusive_range (rmap walk)',
+    driver: caps.driver.kind === 'test_hmm' ? `${caps.driver.file} (the tree's own)` : "kpsim/refdriver.c (the model's reference driver: the tree has none)",
+    schedule: options.schedule ?? threads.map((t) => t.id), choices: options.choices ?? {},
+    threads, steps: m.trace, events: s.events, unmodelled: m.unmodelled, warnings: m.warnings, checks,
+    initial, final, assumptions: ASSUMPTIONS,
+    stats: { steps: m.trace.length, instructions: s.steps, ms: performance.now() - t0 },
+  };
+}
+
+/** Runs threads: by the explicit schedule at scheduling points, else each in order until it is done or blocks. */
+function schedule(m: Machine, s: State, order?: string[]): void {
+  const live = (): string[] => s.threads.filter((t) => t.status !== 'done' && t.status !== 'failed').map((t) => t.id);
+  for (let rounds = 0; live().length; rounds++) {
+    const ids = live();
+    if (order && order.length) {
+      const next = order.shift()!;
+      if (ids.includes(next)) m.run(next, true);
+      continue;
+    }
+    let progressed = false;
+    for (const id of ids) {
+      const before = s.steps;
+      const r = m.run(id, false);
+      if (r !== 'blocked' || s.steps > before + 1) progressed = true;
+      if (r !== 'blocked') break;
+    }
+    if (!progressed) {
+      for (const t of s.threads.filter((x) => x.status === 'blocked')) {
+        t.status = 'failed';
+        t.error = `deadlock: blocked on ${t.blockedOn}`;
+      }
+      return;
+    }
+  }
+}
+
+function checkScenario(sc: Scenario, s: State, m: Machine, threads: SimulationResult['threads'], final: AddressSummary[], initialRefs: Map<number, number>): Check[] {
+  const checks: Check[] = [];
+  const add = (name: string, ok: boolean, detail: string): void => void checks.push({ name, ok, detail });
+  add('no unmodelled calls', m.unmodelled.length === 0, m.unmodelled.map((u) => `${u.name} at ${u.file}:${u.line}`).join('; ') || 'every call on the path ran or was modelled');
+  for (const t of threads) add(`${t.id} finished`, t.status === 'done', t.status === 'done' ? `returned ${t.result === undefined ? 'void' : show(t.result)}` : t.error ?? t.status);
+  for (const t of threads.filter((x) => x.id.startsWith('dev'))) add(`${t.id} request succeeded`, t.status === 'done' && (t.result === 0 || t.result === null || t.result === undefined), `returned ${show(t.result)}`);
+  add('no kernel warnings', m.warnings.length === 0, m.warnings.map((w) => `${w.text} (${w.file}:${w.line})`).join('; ') || 'none fired');
+  for (const e of sc.expect) {
+    const f = final.find((x) => x.addr === hex(e.addr));
+    const pte = pteAt(s, s.world.mm, e.addr);
+    const where = hex(e.addr);
+    if (e.pte) {
+      const kind = pte.k === 'present' ? 'present' : pte.k === 'none' ? 'none' : pte.entry.kind.startsWith('device_exclusive') ? 'device-exclusive' : pte.entry.kind;
+      add(`PTE at ${where} is ${e.pte}`, kind === e.pte, showPte(pte));
+    }
+    if (e.writable !== undefined) add(`PTE at ${where} is ${e.writable ? '' : 'not '}writable`, pte.k === 'present' && pte.write === e.writable, showPte(pte));
+    if (e.dirty !== undefined) {
+      const dirty = (pte.k === 'present' && pte.dirty) || Boolean(f?.folio?.dirty);
+      add(`data at ${where} ${e.dirty ? 'stays dirty' : 'is clean'}`, dirty === e.dirty, `PTE ${pte.k === 'present' ? (pte.dirty ? 'dirty' : 'clean') : 'not present'}, folio ${f?.folio?.dirty ? 'dirty' : 'clean'}`);
+    }
+    for (const d of e.deviceMaps ?? []) {
+      const entry = f?.devices[d.device]?.maps ?? null;
+      add(`device ${d.device} ${d.maps ? 'maps' : 'no longer maps'} ${where}`, (entry !== null) === d.maps, entry ?? 'no entry');
+    }
+  }
+  if (sc.balanced) {
+    const locked = s.world.folios.filter((f) => ((obj(s, f).v as Rec).fields.lock as { holders: string[] }).holders.length);
+    add('folios unlocked', locked.length === 0, locked.map((f) => `${obj(s, f).label} held by ${((obj(s, f).v as Rec).fields.lock as { holders: string[] }).holders.join(',')}`).join('; ') || 'all unlocked');
+    const changed = [...initialRefs].filter(([f, r]) => ((obj(s, f).v as Rec).fields._refcount as number) !== r);
+    add('folio references back where they started', changed.length === 0, changed.map(([f, r]) => `${obj(s, f).label}: ${r} -> ${show((obj(s, f).v as Rec).fields._refcount)}`).join('; ') || 'balanced');
+  }
+  return checks;
+}
+
+export function passed(r: SimulationResult): boolean {
+  return r.checks.every((c) => c.ok);
+}
