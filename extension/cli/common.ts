@@ -1,5 +1,6 @@
 import { type BackendChoice, createParserService } from '../parsing/load';
 import { FunctionLookup } from '../parsing/lookup';
+import type { ParserService } from '../parsing/parserService';
 import { type TreeIndex, indexTree } from '../parsing/treeIndex';
 
 /** Where the CLI writes: the process, or a buffer in tests. */
@@ -17,16 +18,19 @@ export const processIo: CliIo = {
 export class CliError extends Error {}
 
 export interface OpenTree {
+  root: string;
   index: TreeIndex;
   lookup: FunctionLookup;
+  parser: ParserService;
 }
 
-export async function openTree(tree: string | undefined, backend: BackendChoice): Promise<OpenTree> {
+/** Indexes the tree and lends it to `use`; the parser is freed afterwards. */
+export async function withTree<T>(tree: string | undefined, backend: BackendChoice, use: (t: OpenTree) => T | Promise<T>): Promise<T> {
   if (!tree) throw new CliError('--tree DIR is required');
   const parser = await createParserService(backend);
   try {
     const index = indexTree(parser, tree);
-    return { index, lookup: new FunctionLookup(index) };
+    return await use({ root: tree, index, lookup: new FunctionLookup(index), parser });
   } finally {
     parser.dispose();
   }

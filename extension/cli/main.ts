@@ -1,7 +1,8 @@
 import { parseArgs } from 'util';
 import { runIndex } from './indexCommand';
 import { runLocate } from './locateCommand';
-import { type CliIo, CliError, openTree, processIo } from './common';
+import { type CliIo, CliError, processIo, withTree } from './common';
+import { runScenarios, runSimulate } from './simulateCommand';
 import { createParserService } from '../parsing/load';
 import pkg from '../../package.json';
 
@@ -10,6 +11,10 @@ const USAGE = `kpsim ${pkg.version}: Kernel Path Simulator on the command line
 usage:
   kpsim locate --tree DIR [--json] NAME...   where each function is defined (follows renames)
   kpsim index  --tree DIR [--json]           files, functions and parse errors of a tree
+  kpsim scenarios [--json]                   the scenarios the engine runs
+  kpsim simulate --tree DIR --scenario ID [--json|--ascii] [--out FILE] [--schedule dev0,cpu1,...]
+                                             run the tree's own code in a scenario; exit 1 if a
+                                             check fails, 2 if a call is not modelled
   kpsim --version                            version and the parser backend in use
 
 options:
@@ -26,6 +31,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       backend: { type: 'string', default: 'auto' },
       version: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      scenario: { type: 'string' },
+      ascii: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      schedule: { type: 'string' },
+      'allow-unmodelled': { type: 'boolean', default: false },
     },
   });
   const backend = values.backend;
@@ -43,9 +53,15 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
   switch (command) {
     case 'locate':
-      return runLocate(await openTree(values.tree, backend), rest, values.json, io);
+      return withTree(values.tree, backend, (t) => runLocate(t, rest, values.json, io));
     case 'index':
-      return runIndex(await openTree(values.tree, backend), values.json, io);
+      return withTree(values.tree, backend, (t) => runIndex(t, values.json, io));
+    case 'scenarios':
+      return runScenarios(values.json, io);
+    case 'simulate':
+      if (values.json && values.ascii) throw new CliError('--json and --ascii exclude each other');
+      return withTree(values.tree, backend, (t) =>
+        runSimulate(t, { scenario: values.scenario, json: values.json, out: values.out, allowUnmodelled: values['allow-unmodelled'], schedule: values.schedule }, io));
     default:
       throw new CliError(`unknown command '${command}'\n\n${USAGE}`);
   }

@@ -67,6 +67,8 @@ export interface SimulationResult {
   initial: AddressSummary[];
   final: AddressSummary[];
   assumptions: string[];
+  /** What each heap object is, to name pointers in the trace. */
+  objects: Record<number, { kind: string; label: string; base?: number }>;
   stats: { steps: number; instructions: number; ms: number };
 }
 
@@ -178,7 +180,7 @@ export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {
     threads.push({ id, title, entry, status: 'runnable' });
   });
 
-  schedule(m, s, options.schedule ? [...options.schedule] : undefined);
+  const taken = schedule(m, s, options.schedule ? [...options.schedule] : []);
 
   for (const t of threads) {
     const th = s.threads.find((x) => x.id === t.id)!;
@@ -193,37 +195,43 @@ export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {
     scenario: { id: sc.id, title: sc.title, description: sc.description, mirrors: sc.mirrors },
     tree: path.basename(tree.root), api: caps.api === 'folio_walk' ? 'make_device_exclusive (folio_walk)' : 'make_device_exclusive_range (rmap walk)',
     driver: caps.driver.kind === 'test_hmm' ? `${caps.driver.file} (the tree's own)` : "kpsim/refdriver.c (the model's reference driver: the tree has none)",
-    schedule: options.schedule ?? threads.map((t) => t.id), choices: options.choices ?? {},
+    schedule: taken, choices: options.choices ?? {},
     threads, steps: m.trace, events: s.events, unmodelled: m.unmodelled, warnings: m.warnings, checks,
     initial, final, assumptions: ASSUMPTIONS,
+    objects: Object.fromEntries(Object.entries(s.heap).filter(([, o]) => o.kind !== 'frame').map(([id, o]) => [id, { kind: o.kind, label: o.label, base: o.kind === 'pgtable' ? ((o.v as Rec).fields.base as number) : undefined }])),
     stats: { steps: m.trace.length, instructions: s.steps, ms: performance.now() - t0 },
   };
 }
 
-/** Runs threads: by the explicit schedule at scheduling points, else each in order until it is done or blocks. */
-function schedule(m: Machine, s: State, order?: string[]): void {
-  const live = (): string[] => s.threads.filter((t) => t.status !== 'done' && t.status !== 'failed').map((t) => t.id);
-  for (let rounds = 0; live().length; rounds++) {
-    const ids = live();
-    if (order && order.length) {
-      const next = order.shift()!;
-      if (ids.includes(next)) m.run(next, true);
-      continue;
-    }
-    let progressed = false;
-    for (const id of ids) {
-      const before = s.steps;
-      const r = m.run(id, false);
-      if (r !== 'blocked' || s.steps > before + 1) progressed = true;
-      if (r !== 'blocked') break;
-    }
-    if (!progressed) {
+/**
+ * Runs the threads, choosing one at every scheduling point: the next of `order` while it lasts,
+ * then the policy (keep running the current thread; when it finishes or blocks, the first thread
+ * in the scenario's order that can run). Returns the choices made, which replay the run exactly.
+ */
+function schedule(m: Machine, s: State, order: string[] = []): string[] {
+  const taken: string[] = [];
+  const stuck = new Set<string>();
+  let current: string | undefined;
+  for (;;) {
+    const live = s.threads.filter((t) => t.status !== 'done' && t.status !== 'failed').map((t) => t.id);
+    if (!live.length) return taken;
+    if (live.every((id) => stuck.has(id))) {
       for (const t of s.threads.filter((x) => x.status === 'blocked')) {
         t.status = 'failed';
         t.error = `deadlock: blocked on ${t.blockedOn}`;
       }
-      return;
+      return taken;
     }
+    let pick = order.shift();
+    if (pick === undefined || !live.includes(pick)) {
+      pick = current && live.includes(current) && !stuck.has(current) ? current : live.find((id) => !stuck.has(id))!;
+    }
+    taken.push(pick);
+    const before = s.steps;
+    const r = m.run(pick, true);
+    if (r === 'blocked' && s.steps <= before + 1) stuck.add(pick);
+    else stuck.clear();
+    current = pick;
   }
 }
 

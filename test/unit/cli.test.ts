@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -58,4 +59,47 @@ test('the built kpsim binary runs, reports its backend and exit codes', () => {
   const usage = spawnSync(process.execPath, [cli, 'locate', '--bogus'], { encoding: 'utf8' });
   assert.equal(usage.status, 64);
   assert.match(usage.stderr, /kpsim: .*bogus/);
+});
+
+test('scenarios lists what the engine runs', async () => {
+  const r = await kpsim('scenarios');
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^exclusive-then-cpu-write +GPU atomic, then CPU write fault$/m);
+  const j = JSON.parse((await kpsim('scenarios', '--json')).out) as { id: string }[];
+  assert.ok(j.some((s) => s.id === 'exclusive-then-cpu-read'));
+});
+
+test('simulate prints the ASCII timeline or the JSON trace, and writes --out', async () => {
+  const ascii = await kpsim('simulate', '--tree', EXAMPLES, '--scenario', 'exclusive-then-cpu-write', '--backend', 'wasm');
+  assert.equal(ascii.code, 0, ascii.err);
+  assert.match(ascii.out, /PASS/);
+  const json = await kpsim('simulate', '--tree', EXAMPLES, '--scenario', 'exclusive-stays', '--json');
+  assert.equal(JSON.parse(json.out).format, 'kpsim-trace');
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kpsim-cli-')), 'trace.json');
+  const written = await kpsim('simulate', '--tree', EXAMPLES, '--scenario', 'exclusive-stays', '--json', '--out', out);
+  assert.equal(written.out, '');
+  assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).scenario.id, 'exclusive-stays');
+});
+
+test('simulate: unknown scenario lists the valid ones; failing checks exit 1', async () => {
+  const bad = await kpsim('simulate', '--tree', EXAMPLES, '--scenario', 'nope');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /unknown scenario 'nope'; the scenarios are: .*exclusive-then-cpu-write/);
+  const missing = await kpsim('simulate', '--tree', EXAMPLES);
+  assert.match(missing.err, /--scenario ID is required/);
+  const failing = await kpsim('simulate', '--tree', EXAMPLES, '--scenario', 'exclusive-then-cpu-write', '--schedule', 'cpu1,cpu1,cpu1,cpu1,dev0');
+  assert.equal(failing.code, 1);
+  assert.match(failing.out, /FAIL/);
+});
+
+test('simulate exits 2 when a call on the path is not modelled', async () => {
+  const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'kpsim-tree-'));
+  fs.cpSync(EXAMPLES, tree, { recursive: true });
+  const rmap = path.join(tree, 'mm/rmap.c');
+  fs.writeFileSync(rmap, fs.readFileSync(rmap, 'utf8').replace('mmap_assert_locked(mm);', 'mmap_assert_locked(mm);\n\tkpsim_test_helper_nobody_models(mm);'));
+  const r = await kpsim('simulate', '--tree', tree, '--scenario', 'exclusive-stays');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /not modelled: kpsim_test_helper_nobody_models at mm\/rmap\.c:\d+/);
+  const allowed = await kpsim('simulate', '--tree', tree, '--scenario', 'exclusive-stays', '--allow-unmodelled');
+  assert.equal(allowed.code, 1);
 });

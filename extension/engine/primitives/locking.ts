@@ -1,6 +1,6 @@
 /** Spin locks, mutexes, the mmap_lock rwsem, mm users. Taking a held lock blocks the thread. */
 import { Blocked, type PrimCtx } from './api';
-import { ModelError, load, store } from '../state/state';
+import { ModelError, fieldName, load, store } from '../state/state';
 import { type Lock, type Ptr, type Value, isLock, lock } from '../state/values';
 import { mmRec } from '../world/layout';
 import { def } from './define';
@@ -26,7 +26,7 @@ export function acquire(ctx: PrimCtx, p: Ptr, kind: Lock['kind'], what: string, 
   const before = structuredClone(l);
   l.holders = [...l.holders, me];
   l.write = kind === 'rwsem' ? write : undefined;
-  ctx.log.push({ field: what, before, after: structuredClone(l) });
+  ctx.log.push({ field: fieldName(ctx.s, p), before, after: structuredClone(l) });
   return 0;
 }
 
@@ -40,7 +40,7 @@ export function release(ctx: PrimCtx, p: Ptr, kind: Lock['kind'], what: string):
   const before = structuredClone(l);
   l.holders = l.holders.filter((h) => h !== me);
   if (!l.holders.length) l.write = undefined;
-  ctx.log.push({ field: what, before, after: structuredClone(l) });
+  ctx.log.push({ field: fieldName(ctx.s, p), before, after: structuredClone(l) });
   return 0;
 }
 

@@ -143,10 +143,21 @@ export function load(s: State, p: Ptr): Value {
   return v;
 }
 
-/** Name of a pointed-at field for traces: "folio#3.dirty". */
+/** Name of a pointed-at place for people: "folio@pfn256.dirty", "PTE 0x7f0000000000", "page pfn 256._mapcount". */
 export function fieldName(s: State, p: Ptr): string {
-  const o = s.heap[p.obj];
-  return (o?.label ?? `#${p.obj}`) + p.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+  return placeName(s.heap[p.obj], p.obj, p.path);
+}
+
+export function placeName(o: HeapObj | undefined, id: number, path: (string | number)[]): string {
+  const rest = (from: number): string => path.slice(from).map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+  if (o?.kind === 'pgtable' && path[0] === 'ptl') return `PTL of ${o.label}`;
+  if (o?.kind === 'pgtable' && path[0] === 'entries' && typeof path[1] === 'number') {
+    const base = ((o.v as Rec).fields.base as number) ?? 0;
+    return `PTE 0x${(base + path[1] * 4096).toString(16)}${rest(2)}`;
+  }
+  if (o?.kind === 'page' && typeof path[0] === 'number') return `page pfn ${path[0]}${rest(1)}`;
+  if (o?.kind === 'driver' && path[0] === 'pt' && path[1] === 'entries' && path.length === 3) return `${o.label} device PTE 0x${(Number(path[2]) * 4096).toString(16)}`;
+  return (o?.label ?? `#${id}`) + rest(0);
 }
 
 /** Writes through a pointer; records the change unless the target is an interpreter frame. */

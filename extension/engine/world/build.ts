@@ -20,7 +20,7 @@ export interface DriverChoice {
 
 export function buildWorld(sc: Scenario, driver: DriverChoice): State {
   const s = emptyState();
-  const mm = newMm(s, 'mm (the process)');
+  const mm = newMm(s, 'mm');
   const end = sc.vma.start + sc.vma.pages * PAGE_SIZE;
   addVma(s, mm, { start: sc.vma.start, end, flags: VM_READ | VM_MAYREAD | VM_MAYWRITE | (sc.vma.write ? VM_WRITE : 0) });
   for (const pg of sc.pages) {

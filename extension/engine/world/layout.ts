@@ -59,10 +59,10 @@ export function tableOf(s: State, pmd: Ptr, create: boolean): number | null {
   if (e.fields.kind === 'table' && isPtr(e.fields.table)) return e.fields.table.obj;
   if (e.fields.kind === 'huge' || !create) return null;
   const key = String(pmd.path.at(-1));
-  const id = alloc(s, 'pgtable', `ptes@${key}`, rec('pte_table', {
+  const id = alloc(s, 'pgtable', `PTE table ${key}`, rec('pte_table', {
     base: Number.parseInt(key, 16),
     entries: { t: 'arr', items: {}, length: PTRS_PER_PTE },
-    ptl: lock('spin', `ptl@${key}`),
+    ptl: lock('spin', `PTL ${key}`),
   }));
   e.fields.kind = 'table';
   e.fields.table = ptr(id);
