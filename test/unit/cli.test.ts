@@ -74,11 +74,11 @@ test('simulate prints the ASCII timeline or the JSON trace, and writes --out', a
   assert.equal(ascii.code, 0, ascii.err);
   assert.match(ascii.out, /PASS/);
   const json = await kpsim('simulate', '--tree', EXAMPLES, '--scenario', 'exclusive-stays', '--json');
-  assert.equal(JSON.parse(json.out).format, 'kpsim-trace');
+  assert.equal((JSON.parse(json.out) as { format: string }).format, 'kpsim-trace');
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kpsim-cli-')), 'trace.json');
   const written = await kpsim('simulate', '--tree', EXAMPLES, '--scenario', 'exclusive-stays', '--json', '--out', out);
   assert.equal(written.out, '');
-  assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).scenario.id, 'exclusive-stays');
+  assert.equal((JSON.parse(fs.readFileSync(out, 'utf8')) as { scenario: { id: string } }).scenario.id, 'exclusive-stays');
 });
 
 test('simulate: unknown scenario lists the valid ones; failing checks exit 1', async () => {
