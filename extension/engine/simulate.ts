@@ -87,6 +87,24 @@ export const ASSUMPTIONS = [
   'Anonymous private memory only; one mm unless the scenario forks.',
 ];
 
+let prims: ReturnType<typeof kernelPrimitives> | undefined;
+const modelCache = new WeakMap<ParserService, ModelCode>();
+const treeCache = new WeakMap<FunctionLookup, { overrides?: ReadonlyMap<string, string>; code: Layered }>();
+
+/** Compiled code is kept per tree (and the model's per parser): a second run compiles nothing. */
+function codeFor(tree: EngineTree): Layered {
+  let model = modelCache.get(tree.parser);
+  if (!model) {
+    model = new ModelCode(tree.parser, modelFiles());
+    modelCache.set(tree.parser, model);
+  }
+  const cached = treeCache.get(tree.lookup);
+  if (cached && cached.overrides === tree.overrides) return cached.code;
+  const code = new Layered([model, new TreeCode(tree.root, tree.lookup, tree.parser, tree.overrides)]);
+  treeCache.set(tree.lookup, { overrides: tree.overrides, code });
+  return code;
+}
+
 /** Which device-exclusive API and driver a tree has. */
 export function treeCapabilities(tree: EngineTree): { api: 'folio_walk' | 'range'; driver: DriverChoice; entry: string } {
   const has = (n: string): boolean => tree.lookup.definitions(n).length > 0;
@@ -111,8 +129,12 @@ function threadTitle(t: ThreadSpec, i: number): { id: string; title: string } {
       return { id: `dev${t.device}`, title: `device ${t.device}: read mapping of ${hex(t.addr)}` };
     case 'cpu-access':
       return { id: `cpu${i}`, title: `CPU: ${t.write ? 'write' : 'read'} ${hex(t.addr)}` };
-    default:
-      return { id: `cpu${i}`, title: t.kind };
+    case 'fork':
+      return { id: `cpu${i}`, title: 'CPU: fork()' };
+    case 'mprotect':
+      return { id: `cpu${i}`, title: `CPU: mprotect(${hex(t.addr)}, ${t.write ? 'PROT_READ|PROT_WRITE' : 'PROT_READ'})` };
+    case 'madv-dontneed':
+      return { id: `cpu${i}`, title: `CPU: madvise(${hex(t.addr)}, MADV_DONTNEED)` };
   }
 }
 
@@ -154,10 +176,10 @@ export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {
   const t0 = performance.now();
   const caps = treeCapabilities(tree);
   const s = buildWorld(sc, caps.driver);
-  const model = new ModelCode(tree.parser, modelFiles());
-  const code = new Layered([model, new TreeCode(tree.root, tree.lookup, tree.parser, tree.overrides)]);
+  const code = codeFor(tree);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const m = new Machine(s, code, kernelPrimitives(), limits, options.choices ?? {});
+  prims ??= kernelPrimitives();
+  const m = new Machine(s, code, prims, limits, options.choices ?? {});
   const initial = summarize(s);
   const initialRefs = new Map(s.world.folios.map((f) => [f, (obj(s, f).v as Rec).fields._refcount as number]));
 
@@ -175,7 +197,19 @@ export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {
     } else if (spec.kind === 'cpu-access') {
       entry = 'kpsim_cpu_access';
       args = [ptr(s.world.mm), spec.addr, spec.write ? 1 : 0];
-    } else throw new SimulationError(`thread kind ${spec.kind} is not supported yet`);
+    } else if (spec.kind === 'device-map') {
+      entry = 'kpsim_mirror_map_read';
+      args = [ptr(s.world.devices[spec.device].obj), spec.addr];
+    } else if (spec.kind === 'fork') {
+      entry = 'kpsim_fork';
+      args = [ptr(s.world.mm)];
+    } else if (spec.kind === 'mprotect') {
+      entry = 'kpsim_mprotect';
+      args = [ptr(s.world.mm), spec.addr, spec.addr + (spec.pages ?? 1) * PAGE_SIZE, spec.write ? 1 : 0];
+    } else {
+      entry = 'kpsim_madv_dontneed';
+      args = [ptr(s.world.mm), spec.addr, spec.addr + (spec.pages ?? 1) * PAGE_SIZE];
+    }
     m.spawn(id, title, entry, args, caps.driver.file);
     threads.push({ id, title, entry, status: 'runnable' });
   });
@@ -255,18 +289,45 @@ function checkScenario(sc: Scenario, s: State, m: Machine, threads: SimulationRe
       const dirty = (pte.k === 'present' && pte.dirty) || Boolean(f?.folio?.dirty);
       add(`data at ${where} ${e.dirty ? 'stays dirty' : 'is clean'}`, dirty === e.dirty, `PTE ${pte.k === 'present' ? (pte.dirty ? 'dirty' : 'clean') : 'not present'}, folio ${f?.folio?.dirty ? 'dirty' : 'clean'}`);
     }
+    if (e.childPte) {
+      const child = s.world.mms.find((x) => x !== s.world.mm);
+      const cp = child === undefined ? undefined : pteAt(s, child, e.addr);
+      const kind = !cp ? 'no child' : cp.k === 'present' ? 'present' : cp.k === 'none' ? 'none' : cp.entry.kind.startsWith('device_exclusive') ? 'device-exclusive' : cp.entry.kind;
+      add(`child PTE at ${where} is ${e.childPte}`, kind === e.childPte, cp ? showPte(cp) : 'no child mm');
+    }
+    if (e.folio) {
+      const pfn = e.folio && initialPfn(sc, e.addr, s);
+      const fr = pfn === undefined ? undefined : folioRecOf(s, pfn);
+      if (e.folio.mapcount !== undefined) add(`folio at ${where} has mapcount ${e.folio.mapcount}`, fr?.fields._mapcount === e.folio.mapcount, `mapcount ${show(fr?.fields._mapcount)}`);
+      if (e.folio.freed !== undefined) add(`folio at ${where} is ${e.folio.freed ? '' : 'not '}freed`, Boolean(fr?.fields.freed) === e.folio.freed, `refcount ${show(fr?.fields._refcount)}`);
+    }
     for (const d of e.deviceMaps ?? []) {
       const entry = f?.devices[d.device]?.maps ?? null;
       add(`device ${d.device} ${d.maps ? 'maps' : 'no longer maps'} ${where}`, (entry !== null) === d.maps, entry ?? 'no entry');
     }
   }
-  if (sc.balanced) {
+  {
     const locked = s.world.folios.filter((f) => ((obj(s, f).v as Rec).fields.lock as { holders: string[] }).holders.length);
     add('folios unlocked', locked.length === 0, locked.map((f) => `${obj(s, f).label} held by ${((obj(s, f).v as Rec).fields.lock as { holders: string[] }).holders.join(',')}`).join('; ') || 'all unlocked');
+  }
+  if (sc.balanced) {
     const changed = [...initialRefs].filter(([f, r]) => ((obj(s, f).v as Rec).fields._refcount as number) !== r);
     add('folio references back where they started', changed.length === 0, changed.map(([f, r]) => `${obj(s, f).label}: ${r} -> ${show((obj(s, f).v as Rec).fields._refcount)}`).join('; ') || 'balanced');
   }
   return checks;
+}
+
+/** The pfn that was mapped at addr in the initial world (the scenario's page). */
+function initialPfn(_sc: Scenario, addr: number, s: State): number | undefined {
+  const folio = s.world.folios[0];
+  if (folio === undefined) return undefined;
+  void addr;
+  return (obj(s, folio).v as Rec).fields.pfn as number;
+}
+
+function folioRecOf(s: State, pfn: number): Rec | undefined {
+  if (!hasPage(s, pfn)) return undefined;
+  return obj(s, (pageRec(s, pagePtr(s, pfn)).fields.folio as { obj: number }).obj).v as Rec;
 }
 
 export function passed(r: SimulationResult): boolean {

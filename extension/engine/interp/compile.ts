@@ -478,8 +478,9 @@ export class Compiler {
       case 'char_literal':
         return void this.emit({ op: 'push', v: charValue(n.text) });
       case 'string_literal':
+        return void this.emit({ op: 'push', v: n.text.slice(1, -1) });
       case 'concatenated_string':
-        return void this.emit({ op: 'push', v: n.text });
+        return void this.emit({ op: 'push', v: n.namedChildren.filter((c) => c.type === 'string_literal').map((c) => c.text.slice(1, -1)).join('') });
       case 'true':
         return void this.emit({ op: 'push', v: 1 });
       case 'false':

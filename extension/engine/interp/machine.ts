@@ -336,6 +336,11 @@ export class Machine {
   }
 
   private call(t: Thread, f: Frame, name: string, fromFile: string, args: Value[], where: string, line: number, _fn?: Value): RunResult | undefined {
+    if (name === 'kpsim_defined') {
+      // The model's dispatchers ask whether the tree (or the model) defines a function.
+      f.stack.push(typeof args[0] === 'string' && this.resolve(args[0], fromFile) ? 1 : 0);
+      return;
+    }
     const prim = this.prims.get(name);
     if (prim) {
       const ctx = this.ctx(t, where);

@@ -92,6 +92,8 @@ const VM_FAULT_SIGSEGV = 0x40;
 const VM_FAULT_FALLBACK = 0x800;
 
 export const CONSTANTS: Record<string, Value> = {
+  // include/linux/numa.h
+  NUMA_NO_NODE: -1,
   NULL: null,
 
   // ---- Page and page-table geometry: arch/x86/include/asm/page_types.h, pgtable_64_types.h, huge_mm.h

@@ -104,10 +104,11 @@ export const FAULT = [
     const addr = ctx.int(vmfField(ctx, vmf, 'address'), 'address');
     const write = (ctx.int(vmfField(ctx, vmf, 'flags'), 'flags') & FAULT_FLAG_WRITE) !== 0;
     if (write && !(flags & VM_WRITE)) return VM_FAULT_SIGSEGV;
-    const pfn = nextPfn(ctx.s);
-    newFolio(ctx.s, { pfn });
+    // Another thread populated the PTE meanwhile: nothing to do (and no folio to allocate).
     const p = ptePtr(ctx.s, mm, addr, true)!;
     if (readPte(ctx.s, p).k !== 'none') return 0;
+    const pfn = nextPfn(ctx.s);
+    newFolio(ctx.s, { pfn });
     ctx.store(p, { t: 'pte', k: 'present', pfn, write: write, dirty: write, young: true, softDirty: true, uffdWp: false });
     account(ctx, pagePtr(ctx.s, pfn), 1);
     ctx.note(`new anonymous folio pfn ${pfn}`);

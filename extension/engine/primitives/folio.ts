@@ -94,8 +94,9 @@ export const FOLIO = [
   }),
   def('folio', ['folio_clear_dirty_for_io', 'folio_clear_dirty'], 'clears the dirty flag; 1 if it was set', { writes: ['folio.dirty'], sched: true }, (ctx, a) => {
     const { p, f } = touch(ctx, a[0], 'folio_clear_dirty');
+    const was = f.fields.dirty;
     set(ctx, p, 'dirty', 0);
-    return f.fields.dirty ? 1 : 0;
+    return was ? 1 : 0;
   }),
   def('folio', ['folio_try_get', 'get_page_unless_zero', 'folio_try_get_rcu'], 'takes a reference unless the folio is being freed: 1/0', ref, (ctx, a) => {
     const { f } = folio(ctx, a[0], 'folio_try_get');
@@ -159,12 +160,15 @@ export const FOLIO = [
     return 0;
   }),
   def('rmap', ['folio_try_dup_anon_rmap_pte', 'folio_try_dup_anon_rmap_ptes'], 'fork shares an anonymous mapping: mapcount up, 0 (success)', { writes: ['mapcount'], sched: true }, (ctx, a) => {
-    const nr = a.length >= 5 ? ctx.int(a[2], 'nr') : 1;
+    // _ptes: (folio, page, nr, src_vma) in v6.12, (folio, page, nr, dst_vma, src_vma) since; _pte: no nr.
+    const nr = typeof a[2] === 'number' ? ctx.int(a[2], 'nr') : 1;
     mapcountDelta(ctx, a[0], a[1], nr, 1, 'folio_try_dup_anon_rmap_pte');
     return 0;
   }),
   def('rmap', ['folio_dup_file_rmap_pte', 'folio_dup_file_rmap_ptes', 'page_dup_file_rmap'], 'fork shares a file mapping', { writes: ['mapcount'], sched: true }, (ctx, a) => {
-    mapcountDelta(ctx, a[0], a[1], 1, 1, 'folio_dup_file_rmap_pte');
+    // folio_dup_file_rmap_ptes(folio, page, nr[, dst_vma]); page_dup_file_rmap(page, compound) before folios.
+    const nr = typeof a[2] === 'number' ? ctx.int(a[2], 'nr') : 1;
+    mapcountDelta(ctx, a[0], typeof a[1] === 'number' ? a[0] : a[1], nr, 1, 'folio_dup_file_rmap_pte');
     return 0;
   }),
   def('rmap', ['folio_lock_anon_vma_read', 'page_lock_anon_vma_read'], 'the anon_vma lock (not modelled apart from the rmap walk): NULL', {}, () => null),

@@ -7,11 +7,12 @@ import { FOLIO } from './folio';
 import { LOCKING } from './locking';
 import { NOTIFIER } from './notifier';
 import { PGTABLE } from './pgtable';
+import { PROCESS } from './process';
 import { PTE_VALUE_PRIMITIVES } from './pteValues';
 import { WALK } from './walk';
 
 export function kernelPrimitives(): PrimitiveTable {
   return new PrimitiveTable()
     .addConstants(CONSTANTS)
-    .add(...PTE_VALUE_PRIMITIVES, ...PGTABLE, ...FOLIO, ...WALK, ...NOTIFIER, ...LOCKING, ...FAULT, ...DRIVER, ...TLB);
+    .add(...PTE_VALUE_PRIMITIVES, ...PGTABLE, ...FOLIO, ...WALK, ...NOTIFIER, ...LOCKING, ...FAULT, ...DRIVER, ...TLB, ...PROCESS);
 }

@@ -137,7 +137,11 @@ export const PGTABLE = [
     if (table === null) throw new ModelError('pte_lockptr: no PTE table');
     return ptr(table, 'ptl');
   }),
-  def('mm', 'pmd_none', 'the PMD entry is empty', { reads: ['pmd'] }, (ctx, a) => (pmdEntry(ctx, a.length === 1 && isPtr(a[0]) ? a[0] : a[0]).fields.kind === 'none' ? 1 : 0)),
+  def('mm', 'pmd_none', 'the PMD entry is empty', { reads: ['pmd'] }, (ctx, a) => {
+    // The kernel passes the pmd_t value (pmd_none(*pmd)); a pmd_t * is accepted too.
+    const e = isRec(a[0]) && a[0].type === 'pmd' ? a[0] : pmdEntry(ctx, a[0]);
+    return e.fields.kind === 'none' ? 1 : 0;
+  }),
   def('mm', ['vma_lookup'], 'the VMA containing an address, or NULL', { reads: ['vmas'] }, (ctx, a) => findVma(ctx.s, ctx.ptr(a[0], 'mm').obj, ctx.int(a[1], 'address'))),
   def('mm', ['find_vma'], 'the first VMA ending above an address (the containing one here), or NULL', { reads: ['vmas'] }, (ctx, a) => findVma(ctx.s, ctx.ptr(a[0], 'mm').obj, ctx.int(a[1], 'address'))),
   def('mm', ['mk_pte'], "a present PTE for a page with a VMA's protections", {}, (ctx, a) => {

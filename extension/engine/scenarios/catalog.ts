@@ -31,6 +31,49 @@ export const SCENARIOS: Scenario[] = [
     threads: [{ kind: 'device-atomic', device: 0, addr: A }],
     expect: [{ addr: A, pte: 'device-exclusive', dirty: true, deviceMaps: [{ device: 0, maps: true }] }],
   },
+  {
+    ...base, id: 'exclusive-then-fork', title: 'GPU atomic, then fork', balanced: false,
+    description: 'A device has exclusive access to a page of a private writable mapping; the process forks. copy_nonpresent_pte() must restore the entry in the parent (device-exclusive entries are not copied) and copy it as a COW page: both PTEs present and write-protected, the device no longer maps the page.',
+    mirrors: 'hmm-tests.c: TEST_F(hmm, exclusive_cow)', entries: ['copy_nonpresent_pte', 'try_restore_exclusive_pte', 'restore_exclusive_pte'],
+    pages: dirtyPage,
+    threads: [{ kind: 'device-atomic', device: 0, addr: A }, { kind: 'fork' }],
+    expect: [{ addr: A, pte: 'present', writable: false, dirty: true, childPte: 'present', deviceMaps: [{ device: 0, maps: false }], folio: { mapcount: 2 } }],
+  },
+  {
+    ...base, id: 'exclusive-then-mprotect-read-only', title: 'GPU atomic, then mprotect(PROT_READ), then CPU read',
+    description: 'A device has exclusive access; the range is made read-only; the CPU reads. change_pte_range() must not leave a writable entry behind: after the read fault the PTE is present and not writable, and the device lost its atomic mapping.',
+    mirrors: 'hmm-tests.c: TEST_F(hmm, exclusive_mprotect)', entries: ['change_pte_range'],
+    pages: dirtyPage,
+    threads: [{ kind: 'device-atomic', device: 0, addr: A }, { kind: 'mprotect', addr: A, write: false }, { kind: 'cpu-access', addr: A, write: false }],
+    expect: [{ addr: A, pte: 'present', writable: false, dirty: true, deviceMaps: [{ device: 0, maps: false }] }],
+  },
+  {
+    ...base, id: 'exclusive-then-zap', title: 'GPU atomic, then MADV_DONTNEED', balanced: false,
+    description: 'A device has exclusive access; the process drops the range with MADV_DONTNEED. zap_pte_range() must clear the device-exclusive entry, drop its mapping and reference (the folio is freed), and the device must lose the page.',
+    mirrors: 'hmm-tests.c: TEST_F(hmm, exclusive) followed by munmap/MADV_DONTNEED', entries: ['zap_nonpresent_ptes', 'zap_pte_range'],
+    pages: dirtyPage,
+    threads: [{ kind: 'device-atomic', device: 0, addr: A }, { kind: 'madv-dontneed', addr: A }],
+    expect: [{ addr: A, pte: 'none', deviceMaps: [{ device: 0, maps: false }], folio: { mapcount: 0, freed: true } }],
+  },
+  {
+    ...base, id: 'exclusive-two-devices', title: 'Second device mapped the page, then GPU atomic', devices: 2,
+    description: 'Device 1 maps the page read-only through its mirror; then device 0 takes exclusive access. The MMU_NOTIFY_EXCLUSIVE invalidation must reach device 1, so it does not keep a stale mapping while device 0 has the page atomically.',
+    mirrors: 'hmm-tests.c: TEST_F(hmm2, ...) with two mirrors', entries: ['make_device_exclusive', 'make_device_exclusive_range', 'page_make_device_exclusive_one', 'folio_make_device_exclusive'],
+    pages: dirtyPage,
+    threads: [{ kind: 'device-map', device: 1, addr: A }, { kind: 'device-atomic', device: 0, addr: A }],
+    expect: [{ addr: A, pte: 'device-exclusive', dirty: true, deviceMaps: [{ device: 0, maps: true }, { device: 1, maps: false }] }],
+  },
+  {
+    ...base, id: 'exclusive-thp', title: 'GPU atomic on a PMD-mapped THP', balanced: false, vma: { start: A, pages: 512, write: true },
+    description: 'The page is part of a PMD-mapped transparent huge page. GUP with FOLL_SPLIT_PMD must split the PMD into PTEs first; only the one PTE becomes device-exclusive, its neighbours stay present.',
+    mirrors: 'hmm-tests.c: TEST_F(hmm, exclusive) on a THP (FOLL_SPLIT_PMD)', entries: ['make_device_exclusive', 'make_device_exclusive_range'],
+    pages: [{ addr: A, write: true, dirty: true, thp: true }],
+    threads: [{ kind: 'device-atomic', device: 0, addr: A }],
+    // Before v6.15 the rmap walk converts every PTE of the large folio, after it only the one asked
+    // for: the neighbour is watched (shown in the end state) rather than checked.
+    watch: [A + P],
+    expect: [{ addr: A, pte: 'device-exclusive', dirty: true, deviceMaps: [{ device: 0, maps: true }] }],
+  },
 ];
 
 export const PAGE = P;

@@ -33,6 +33,8 @@ export interface Expect {
   deviceMaps?: { device: number; maps: boolean }[];
   /** In the child after a fork. */
   childPte?: 'present' | 'device-exclusive' | 'none';
+  /** The folio mapped (or last mapped) there. */
+  folio?: { mapcount?: number; freed?: boolean };
 }
 
 export interface Scenario {
@@ -49,6 +51,8 @@ export interface Scenario {
   pages: PageSpec[];
   threads: ThreadSpec[];
   expect: Expect[];
-  /** Folios unlocked and references back to where they started. */
+  /** More addresses to show in the end state, without expectations. */
+  watch?: number[];
+  /** References back to where they started (folios must always end unlocked). */
   balanced: boolean;
 }

@@ -41,6 +41,7 @@ export function buildWorld(sc: Scenario, driver: DriverChoice): State {
     newFolio(s, { pfn });
     mapPage(s, mm, pg.addr, { t: 'pte', k: 'present', pfn, write: pg.write, dirty: pg.dirty, young: true, softDirty: pg.softDirty ?? false, uffdWp: false });
   }
+  for (const addr of [...sc.expect.map((e) => e.addr), ...(sc.watch ?? [])]) if (!s.world.addresses.includes(addr)) s.world.addresses.push(addr);
   for (let i = 0; i < sc.devices; i++) addDevice(s, mm, i, driver);
   return s;
 }

@@ -102,3 +102,31 @@ again:
 	}
 	return ret;
 }
+
+/*
+ * A device reads a page through its mirror and maps it read-only, as a driver does after
+ * hmm_range_fault(): under mmu_interval_read_begin()/read_retry() and its lock.
+ */
+int kpsim_mirror_map_read(void *mirror, unsigned long addr)
+{
+	struct kpsim_mirror *m = mirror;
+	struct mm_struct *mm = m->notifier.mm;
+	struct page *page;
+	unsigned long seq;
+
+again:
+	seq = mmu_interval_read_begin(&m->notifier);
+	mmap_read_lock(mm);
+	page = kpsim_lookup_page(mm, addr);
+	mmap_read_unlock(mm);
+	if (!page)
+		return -EFAULT;
+	mutex_lock(&m->mutex);
+	if (mmu_interval_read_retry(&m->notifier, seq)) {
+		mutex_unlock(&m->mutex);
+		goto again;
+	}
+	xa_store(&m->pt, addr >> PAGE_SHIFT, page, GFP_ATOMIC);
+	mutex_unlock(&m->mutex);
+	return 0;
+}

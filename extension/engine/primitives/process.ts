@@ -1,0 +1,90 @@
+/** What the model's fork, mprotect and device-mapping dispatchers need below them. */
+import { ModelError, alloc, obj } from '../state/state';
+import { type Ptr, type Rec, type Value, isPtr, ptr, rec } from '../state/values';
+import { folioOf, mmRec, newMm, pagePtr, pageRec, ptePtr, readPte, vmaRec, pteAt } from '../world/layout';
+import { def } from './define';
+import { pteArg, ptePtrArg } from './pgtable';
+
+function vmas(s: Parameters<typeof mmRec>[0], mm: number): { items: Record<number, Value>; length: number } {
+  return mmRec(s, mm).fields.vmas as { items: Record<number, Value>; length: number };
+}
+
+export const PROCESS = [
+  def('mm', 'kpsim_dup_mm', 'model: fork creates the child mm with a copy of every VMA (dup_mmap), no PTEs yet', { writes: ['mm'], sched: true }, (ctx, a) => {
+    const parent = ctx.ptr(a[0], 'mm').obj;
+    const child = newMm(ctx.s, 'child mm');
+    const list = vmas(ctx.s, parent);
+    const out = vmas(ctx.s, child);
+    for (let i = 0; i < list.length; i++) {
+      const v = structuredClone(vmaRec(ctx.s, list.items[i] as Ptr));
+      v.fields.vm_mm = ptr(child);
+      v.fields.anon_vma = ptr(alloc(ctx.s, 'record', 'child anon_vma', rec('anon_vma')));
+      const id = alloc(ctx.s, 'vma', `child ${obj(ctx.s, (list.items[i] as Ptr).obj).label}`, v);
+      out.items[out.length++] = ptr(id);
+    }
+    ctx.note('fork: child mm created');
+    return ptr(child);
+  }),
+  def('mm', 'kpsim_vma_count', 'model: VMAs of an mm', { reads: ['vmas'] }, (ctx, a) => vmas(ctx.s, ctx.ptr(a[0], 'mm').obj).length),
+  def('mm', 'kpsim_vma_get', 'model: the i-th VMA of an mm', { reads: ['vmas'] }, (ctx, a) => vmas(ctx.s, ctx.ptr(a[0], 'mm').obj).items[ctx.int(a[1], 'i')] ?? null),
+  def('mm', 'kpsim_pte_populated', 'model: the address has a PTE that is not none', { reads: ['pte'] }, (ctx, a) => (pteAt(ctx.s, ctx.ptr(a[0], 'mm').obj, ctx.int(a[1], 'address')).k !== 'none' ? 1 : 0)),
+  def('mm', 'kpsim_copy_present_pte', 'model: copy_present_pte for a private anonymous page: both PTEs write-protected (COW), the folio gains a mapping and a reference', { reads: ['pte'], writes: ['pte', 'mapcount', 'folio refcount'], sched: true }, (ctx, a) => {
+    const dst = ptePtrArg(ctx, a[2], 'dst_pte');
+    const src = ptePtrArg(ctx, a[3], 'src_pte');
+    const pte = pteArg(a[4], 'pte');
+    if (pte.k !== 'present') throw new ModelError('kpsim_copy_present_pte: not present');
+    const cow = { ...pte, write: false };
+    if (pte.write) ctx.store(src, cow);
+    ctx.store(dst, { ...cow, dirty: false, young: false });
+    const page = pagePtr(ctx.s, pte.pfn);
+    const folio = folioOf(ctx.s, page);
+    const f = obj(ctx.s, folio.obj).v as Rec;
+    ctx.store({ ...page, path: [...page.path, '_mapcount'] }, (pageRec(ctx.s, page).fields._mapcount as number) + 1);
+    ctx.store({ ...folio, path: ['_mapcount'] }, (f.fields._mapcount as number) + 1);
+    ctx.store({ ...folio, path: ['_refcount'] }, (f.fields._refcount as number) + 1);
+    return 0;
+  }),
+  def('mm', 'kpsim_set_vm_flags', 'model: mprotect_fixup sets the new vm_flags and page protections', { writes: ['vma'] }, (ctx, a) => {
+    const vma = ctx.ptr(a[0], 'vma');
+    ctx.store({ ...vma, path: [...vma.path, 'vm_flags'] }, ctx.int(a[1], 'flags'));
+    return 0;
+  }),
+  def('gup', 'kpsim_lookup_page', 'model: the page mapped at an address (what hmm_range_fault reports for a present PTE), or NULL', { reads: ['pte'], sched: true }, (ctx, a) => {
+    const pte = pteAt(ctx.s, ctx.ptr(a[0], 'mm').obj, ctx.int(a[1], 'address'));
+    return pte.k === 'present' ? pagePtr(ctx.s, pte.pfn) : null;
+  }),
+  def('mm', 'kpsim_zap_present', 'model: zap of a present anonymous PTE: cleared, one mapping and one reference fewer', { reads: ['pte'], writes: ['pte', 'mapcount', 'folio refcount'], sched: true }, (ctx, a) => {
+    const p = ptePtrArg(ctx, a[2], 'pte');
+    const pte = readPte(ctx.s, p);
+    if (pte.k !== 'present') return 0;
+    ctx.store(p, { t: 'pte', k: 'none' });
+    const page = pagePtr(ctx.s, pte.pfn);
+    const folio = folioOf(ctx.s, page);
+    const f = obj(ctx.s, folio.obj).v as Rec;
+    if (pte.dirty) ctx.store({ ...folio, path: ['dirty'] }, 1);
+    ctx.store({ ...page, path: [...page.path, '_mapcount'] }, (pageRec(ctx.s, page).fields._mapcount as number) - 1);
+    ctx.store({ ...folio, path: ['_mapcount'] }, (f.fields._mapcount as number) - 1);
+    const refs = (f.fields._refcount as number) - 1;
+    ctx.store({ ...folio, path: ['_refcount'] }, refs);
+    if (refs === 0) ctx.store({ ...folio, path: ['freed'] }, 1);
+    return 0;
+  }),
+  def('misc', 'memset', 'fills an array or struct with a byte value (0 is what kernel code uses)', { writes: ['memory'] }, (ctx, a) => {
+    const p = ctx.ptr(a[0], 'memset');
+    const v = ctx.load(p);
+    const fill = ctx.int(a[1], 'value');
+    if (typeof v === 'object' && v !== null && v.t === 'arr') {
+      for (let i = 0; i < Math.min(v.length, 4096); i++) ctx.store({ ...p, path: [...p.path, i] }, fill);
+    } else if (typeof v === 'object' && v !== null && v.t === 'rec') ctx.store(p, { ...v, fields: {}, zero: true });
+    else ctx.store(p, fill);
+    return a[0];
+  }),
+  def('misc', ['need_resched', 'spin_needbreak', 'fatal_signal_pending', 'signal_pending'], 'no rescheduling or signals in the model: 0', {}, () => 0),
+  def('mm', ['reclaim_pt_is_enabled', 'try_get_and_clear_pmd', 'should_zap_cows'], 'page-table reclaim is off in the model: 0 / zap private copies: 1', {}, (_ctx, a) => (a.length === 1 ? 1 : 0)),
+  def('mm', 'kpsim_pte_ptr', 'model: pointer to the PTE of an address (NULL without a table)', {}, (ctx, a) => ptePtr(ctx.s, ctx.ptr(a[0], 'mm').obj, ctx.int(a[1], 'address'))),
+];
+
+export function isPagePtr(v: Value): boolean {
+  return isPtr(v) && v.path.length === 1;
+}
+void readPte;
