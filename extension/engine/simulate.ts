@@ -250,9 +250,11 @@ function schedule(m: Machine, s: State, order: string[] = []): string[] {
     const live = s.threads.filter((t) => t.status !== 'done' && t.status !== 'failed').map((t) => t.id);
     if (!live.length) return taken;
     if (live.every((id) => stuck.has(id))) {
+      const stopped = s.threads.filter((x) => x.status === 'failed').map((x) => x.id);
       for (const t of s.threads.filter((x) => x.status === 'blocked')) {
         t.status = 'failed';
-        t.error = `deadlock: blocked on ${t.blockedOn}`;
+        const orphan = stopped.find((id) => t.blockedOn?.includes(id));
+        t.error = orphan ? `waits for ever: blocked on ${t.blockedOn}, which stopped (see ${orphan})` : `deadlock: blocked on ${t.blockedOn}`;
       }
       return taken;
     }

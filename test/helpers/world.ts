@@ -147,7 +147,7 @@ export function call(ctx: PrimCtx, name: string, ...args: Value[]): Value {
 /** Runs a primitive that must block, and returns why. */
 export function blocks(ctx: PrimCtx, name: string, ...args: Value[]): Blocked {
   const r = run(ctx, name, ...args);
-  assert.ok(r instanceof Blocked, `${name} did not block (returned ${show(r)})`);
+  if (!(r instanceof Blocked)) assert.fail(`${name} did not block (returned ${show(r)})`);
   return r;
 }
 

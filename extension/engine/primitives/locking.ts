@@ -66,8 +66,12 @@ export const LOCKING = [
   def('locking', ['spin_unlock', 'spin_unlock_irq', 'spin_unlock_bh', 'raw_spin_unlock'], 'releases a spin lock', io,
     (ctx, a) => release(ctx, ctx.ptr(a[0], 'spin_unlock'), 'spin', 'spin lock')),
   def('locking', 'spin_trylock', 'takes a spin lock if free: 1, else 0', io, (ctx, a) => tryAcquire(ctx, ctx.ptr(a[0], 'spin_trylock'), 'spin', 'spin lock')),
-  def('locking', ['spin_lock_init', 'mutex_init'], 'initialises a lock', { writes: ['lock'] }, (ctx, a) => {
+  def('locking', 'spin_lock_init', 'initialises a spin lock', { writes: ['lock'] }, (ctx, a) => {
     ctx.store(a[0], lock('spin', 'lock'));
+    return 0;
+  }),
+  def('locking', 'mutex_init', 'initialises a mutex', { writes: ['lock'] }, (ctx, a) => {
+    ctx.store(a[0], lock('mutex', 'mutex'));
     return 0;
   }),
   def('locking', ['mutex_lock', 'mutex_lock_nested'], 'takes a mutex (sleeps while another thread holds it)', io,

@@ -83,36 +83,51 @@ export const WALK = [
     set('__done', 0);
     return 0;
   }),
-  def('rmap', 'page_vma_mapped_walk', "next PTE of the vma that maps the walk's folio, with its PTL held; 0 when done", { reads: ['pte'], writes: ['ptl'], sched: true }, (ctx, a) => {
+  def('rmap', 'page_vma_mapped_walk', "next PTE of the vma that maps a page of the walk's folio, with its PTL held; 0 when done", { reads: ['pte'], writes: ['ptl'], sched: true }, (ctx, a) => {
     const w = ctx.ptr(a[0], 'pvmw');
     const get = (k: string): Value => ctx.load({ ...w, path: [...w.path, k] });
     const set = (k: string, v: Value): void => ctx.store({ ...w, path: [...w.path, k] }, v);
-    const held = get('ptl');
-    if (isPtr(held)) {
-      release(ctx, held, 'spin', 'PTL');
-      set('ptl', null);
-    }
-    if (get('__done')) return 0;
-    // The model's folios are mapped once per vma: one visit, then done.
-    set('__done', 1);
     // v5.x walks carried the page (.page), later ones the folio.
     const target = get('folio');
     const folio = folioOf(ctx.s, ctx.ptr(isPtr(target) ? target : get('page'), 'pvmw.folio'));
-    const mm = vmaMm(ctx, get('vma'));
-    const mine = mappingsOf(ctx, folio).filter((m) => (vmaRec(ctx.s, m.vma).fields.vm_mm as Ptr).obj === mm);
-    const m = mine.find((x) => x.address === ctx.int(get('address'), 'address')) ?? mine[0];
-    if (!m) return 0;
-    const pte = ptePtr(ctx.s, mm, m.address)!;
-    const ptl = ptr(pte.obj, 'ptl');
-    const r = acquire(ctx, ptl, 'spin', `PTL ${obj(ctx.s, pte.obj).label}`);
-    if (r instanceof Blocked) {
-      set('__done', 0);
-      return r;
+    const f = obj(ctx.s, folio.obj).v as Rec;
+    const first = f.fields.pfn as number;
+    const nr = f.fields.nr as number;
+    const vma = vmaRec(ctx.s, ctx.ptr(get('vma'), 'pvmw.vma'));
+    const mm = (vma.fields.vm_mm as Ptr).obj;
+    const held = get('ptl');
+    // Like the kernel's walk: from the current address on, the next PTE that maps a page of the
+    // folio; the PTL stays held while the walk stays in one PTE table.
+    let next = get('__next');
+    // A zero-initialised walk (an initializer list) reads 0 for __next: not started.
+    let address = typeof next === 'number' && next > 0 ? next : ctx.int(get('address'), 'address');
+    const end = Math.min(vma.fields.vm_end as number, address + nr * PAGE_SIZE);
+    for (; address < end; address += PAGE_SIZE) {
+      const pte = ptePtr(ctx.s, mm, address);
+      if (!pte) continue;
+      const v = readPte(ctx.s, pte);
+      const pfn = v.k === 'present' ? v.pfn : v.k === 'swp' && /^(device_exclusive|migration)/.test(v.entry.kind) ? v.entry.offset : -1;
+      if (pfn < first || pfn >= first + nr) continue;
+      const ptl = ptr(pte.obj, 'ptl');
+      if (isPtr(held) && !(held.obj === ptl.obj)) {
+        release(ctx, held, 'spin', 'PTL');
+        set('ptl', null);
+      }
+      if (!(isPtr(held) && held.obj === ptl.obj)) {
+        const r = acquire(ctx, ptl, 'spin', `PTL ${obj(ctx.s, pte.obj).label}`);
+        if (r instanceof Blocked) return r;
+        set('ptl', ptl);
+      }
+      set('pte', pte);
+      set('address', address);
+      set('__next', address + PAGE_SIZE);
+      return 1;
     }
-    set('pte', pte);
-    set('ptl', ptl);
-    set('address', m.address);
-    return 1;
+    if (isPtr(held)) release(ctx, held, 'spin', 'PTL');
+    set('ptl', null);
+    set('pte', null);
+    next = undefined;
+    return 0;
   }),
   def('rmap', 'page_vma_mapped_walk_done', 'ends a page_vma_mapped_walk early: drops the PTL', { writes: ['ptl'], sched: true }, (ctx, a) => {
     const w = ctx.ptr(a[0], 'pvmw');
@@ -122,10 +137,21 @@ export const WALK = [
     ctx.store({ ...w, path: [...w.path, '__done'] }, 1);
     return 0;
   }),
-  def('rmap', 'kpsim_rmap_snapshot', 'model: records the (vma, address) pairs that map a folio into a walk record; returns how many', { reads: ['page tables'] }, (ctx, a) => {
+  def('rmap', 'kpsim_rmap_snapshot', 'model: records, per VMA that maps the folio, the VMA and the folio\'s address in it (what the anon_vma interval tree gives rmap_walk); returns how many', { reads: ['page tables'] }, (ctx, a) => {
     const folio = folioOf(ctx.s, ctx.ptr(a[0], 'folio'));
     const snap = ctx.ptr(a[1], 'snapshot');
-    const maps = mappingsOf(ctx, folio);
+    const f = obj(ctx.s, folio.obj).v as Rec;
+    const byVma = new Map<string, { vma: Ptr; address: number }>();
+    for (const m of mappingsOf(ctx, folio)) {
+      const key = `${m.vma.obj}`;
+      const pte = readPte(ctx.s, ptePtr(ctx.s, (vmaRec(ctx.s, m.vma).fields.vm_mm as Ptr).obj, m.address)!);
+      const pfn = pte.k === 'present' ? pte.pfn : pte.k === 'swp' ? pte.entry.offset : (f.fields.pfn as number);
+      // vma_address(): where the folio's first page would be mapped in this vma.
+      const start = Math.max(vmaRec(ctx.s, m.vma).fields.vm_start as number, m.address - (pfn - (f.fields.pfn as number)) * PAGE_SIZE);
+      const seen = byVma.get(key);
+      if (!seen || start < seen.address) byVma.set(key, { vma: m.vma, address: start });
+    }
+    const maps = [...byVma.values()];
     const fields: Record<string, Value> = {};
     maps.forEach((m, i) => {
       fields[`vma${i}`] = m.vma;
