@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { type CliIo, CliError, type OpenTree } from './common';
 import { SCENARIOS } from '../engine/scenarios/catalog';
-import { SimulationError, passed, simulate } from '../engine/simulate';
+import { type DriverPreference, SimulationError, passed, simulate } from '../engine/simulate';
 import { renderAscii } from '../engine/trace/ascii';
 
 /** `kpsim scenarios`: what can be simulated. */
@@ -21,6 +21,7 @@ export interface SimulateArgs {
   out?: string;
   allowUnmodelled: boolean;
   schedule?: string;
+  driver?: string;
 }
 
 /**
@@ -29,9 +30,11 @@ export interface SimulateArgs {
  */
 export function runSimulate(tree: OpenTree, a: SimulateArgs, io: CliIo): number {
   if (!a.scenario) throw new CliError(`--scenario ID is required; the scenarios are: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  const driver = a.driver ?? 'auto';
+  if (!['auto', 'test_hmm', 'nouveau', 'kpsim'].includes(driver)) throw new CliError(`--driver must be auto, test_hmm, nouveau or kpsim, not '${driver}'`);
   let r;
   try {
-    r = simulate({ root: tree.root, lookup: tree.lookup, parser: tree.parser }, a.scenario, { schedule: a.schedule?.split(',').filter(Boolean) });
+    r = simulate({ root: tree.root, lookup: tree.lookup, parser: tree.parser }, a.scenario, { schedule: a.schedule?.split(',').filter(Boolean), driver: driver as DriverPreference });
   } catch (e) {
     if (e instanceof SimulationError) {
       io.err(`kpsim: ${e.message}`);

@@ -13,9 +13,9 @@ import { kernelPrimitives } from './primitives/index';
 import { untag } from './primitives/driver';
 import { scenarioById, SCENARIOS } from './scenarios/catalog';
 import type { Scenario, ThreadSpec } from './scenarios/types';
-import { type NotifierEvent, type State, obj } from './state/state';
+import { type NotifierEvent, type State, load, obj } from './state/state';
 import { type Rec, type Value, isPtr, isRec, ptr, show, showPte } from './state/values';
-import { type DriverChoice, buildWorld, deviceArgs } from './world/build';
+import { type DriverChoice, buildWorld, deviceArgs, nouveauArgs } from './world/build';
 import { PAGE_SIZE, hasPage, hex, pageRec, pagePtr, pteAt } from './world/layout';
 
 export const TRACE_FORMAT = 'kpsim-trace';
@@ -29,7 +29,11 @@ export interface EngineTree {
   overrides?: ReadonlyMap<string, string>;
 }
 
+export type DriverPreference = 'auto' | 'test_hmm' | 'nouveau' | 'kpsim';
+
 export interface SimulateOptions {
+  /** Which driver makes the device requests: the tree's test_hmm (auto's first choice), nouveau, or the model's. */
+  driver?: DriverPreference;
   /** Thread ids in the order they run at each scheduling point; the scenario's order when absent. */
   schedule?: string[];
   choices?: Record<string, number>;
@@ -106,11 +110,15 @@ function codeFor(tree: EngineTree): Layered {
 }
 
 /** Which device-exclusive API and driver a tree has. */
-export function treeCapabilities(tree: EngineTree): { api: 'folio_walk' | 'range'; driver: DriverChoice; entry: string } {
+export function treeCapabilities(tree: EngineTree, prefer: DriverPreference = 'auto'): { api: 'folio_walk' | 'range'; driver: DriverChoice; entry: string } {
   const has = (n: string): boolean => tree.lookup.definitions(n).length > 0;
   const api = has('make_device_exclusive') ? 'folio_walk' : has('make_device_exclusive_range') ? 'range' : undefined;
   if (!api) throw new SimulationError(`${tree.root} has no device-exclusive support: neither make_device_exclusive() nor make_device_exclusive_range() is defined (device-exclusive entries arrived in v5.14)`);
-  const dmirror = tree.lookup.definitions('dmirror_exclusive')[0];
+  const dmirror = prefer === 'auto' || prefer === 'test_hmm' ? tree.lookup.definitions('dmirror_exclusive')[0] : undefined;
+  const nouveau = prefer === 'nouveau' ? tree.lookup.definitions('nouveau_atomic_range_fault')[0] : undefined;
+  if (prefer === 'test_hmm' && !dmirror) throw new SimulationError(`${tree.root} has no lib/test_hmm.c driver (dmirror_exclusive)`);
+  if (prefer === 'nouveau' && !nouveau) throw new SimulationError(`${tree.root} has no nouveau SVM atomic fault (nouveau_atomic_range_fault)`);
+  if (nouveau) return { api, entry: 'nouveau_atomic_range_fault', driver: { kind: 'nouveau', file: nouveau.file, invalidate: 'nouveau_svm_range_invalidate', structType: 'nouveau_svmm' } };
   if (dmirror) {
     const structType = 'dmirror';
     return { api, entry: 'dmirror_exclusive', driver: { kind: 'test_hmm', file: dmirror.file, invalidate: 'dmirror_interval_invalidate', structType } };
@@ -131,6 +139,8 @@ function threadTitle(t: ThreadSpec, i: number): { id: string; title: string } {
       return { id: `cpu${i}`, title: `CPU: ${t.write ? 'write' : 'read'} ${hex(t.addr)}` };
     case 'fork':
       return { id: `cpu${i}`, title: 'CPU: fork()' };
+    case 'gup':
+      return { id: `cpu${i}`, title: `kernel: get_user_pages(${hex(t.addr)}, FOLL_WRITE)` };
     case 'mprotect':
       return { id: `cpu${i}`, title: `CPU: mprotect(${hex(t.addr)}, ${t.write ? 'PROT_READ|PROT_WRITE' : 'PROT_READ'})` };
     case 'madv-dontneed':
@@ -151,8 +161,8 @@ function summarize(s: State): AddressSummary[] {
       };
     }
     const devices = s.world.devices.map((d) => {
-      const x = obj(s, d.obj).v as Rec;
-      const entries = ((x.fields.pt as Rec).fields.entries as Rec).fields;
+      const pt = load(s, d.pt);
+      const entries = isRec(pt) && isRec(pt.fields.entries) ? pt.fields.entries.fields : {};
       const e = entries[String(Math.floor(addr / PAGE_SIZE))];
       let maps: string | null = null;
       if (e !== undefined && e !== null) {
@@ -174,7 +184,7 @@ export function simulate(tree: EngineTree, scenarioId: string, options: Simulate
 
 export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {}): SimulationResult {
   const t0 = performance.now();
-  const caps = treeCapabilities(tree);
+  const caps = treeCapabilities(tree, options.driver);
   const s = buildWorld(sc, caps.driver);
   const code = codeFor(tree);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -190,13 +200,20 @@ export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {
     let args: Value[];
     if (spec.kind === 'device-atomic') {
       const dev = s.world.devices[spec.device];
-      entry = caps.entry;
-      const c = code.fn(entry, caps.driver.file);
+      // A second device of a nouveau run is the model's mirror (nouveau_svm drives one GPU here).
+      const kind = dev.driver === 'kpsim/refdriver.c' ? 'kpsim' : caps.driver.kind;
+      entry = kind === 'kpsim' ? (caps.api === 'folio_walk' ? 'kpsim_mirror_atomic' : 'kpsim_mirror_atomic_range') : caps.entry;
+      const c = code.fn(entry, dev.driver);
       if (!c) throw new SimulationError(`${entry} is not defined`);
-      args = caps.driver.kind === 'kpsim' ? [ptr(dev.obj), spec.addr, spec.addr + (spec.pages ?? 1) * PAGE_SIZE] : deviceArgs(s, dev, spec.addr, spec.pages ?? 1, c.params);
+      args = kind === 'kpsim' ? [ptr(dev.obj), spec.addr, spec.addr + (spec.pages ?? 1) * PAGE_SIZE]
+        : kind === 'nouveau' ? nouveauArgs(s, dev, spec.addr, spec.pages ?? 1)
+        : deviceArgs(s, dev, spec.addr, spec.pages ?? 1, c.params);
     } else if (spec.kind === 'cpu-access') {
       entry = 'kpsim_cpu_access';
       args = [ptr(s.world.mm), spec.addr, spec.write ? 1 : 0];
+    } else if (spec.kind === 'gup') {
+      entry = 'kpsim_gup_write';
+      args = [ptr(s.world.mm), spec.addr];
     } else if (spec.kind === 'device-map') {
       entry = 'kpsim_mirror_map_read';
       args = [ptr(s.world.devices[spec.device].obj), spec.addr];
@@ -228,7 +245,7 @@ export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {
     format: TRACE_FORMAT, version: TRACE_VERSION,
     scenario: { id: sc.id, title: sc.title, description: sc.description, mirrors: sc.mirrors },
     tree: path.basename(tree.root), api: caps.api === 'folio_walk' ? 'make_device_exclusive (folio_walk)' : 'make_device_exclusive_range (rmap walk)',
-    driver: caps.driver.kind === 'test_hmm' ? `${caps.driver.file} (the tree's own)` : "kpsim/refdriver.c (the model's reference driver: the tree has none)",
+    driver: caps.driver.kind === 'kpsim' ? "kpsim/refdriver.c (the model's reference driver: the tree has none)" : `${caps.driver.file} (the tree's own)`,
     schedule: taken, choices: options.choices ?? {},
     threads, steps: m.trace, events: s.events, unmodelled: m.unmodelled, warnings: m.warnings, checks,
     initial, final, assumptions: ASSUMPTIONS,

@@ -24,6 +24,27 @@ for (const label of ['v6.18.15', 'v6.12.107']) {
   }
 }
 
+for (const label of ['v6.18.15', 'v6.12.107']) {
+  for (const driver of ['nouveau', 'kpsim'] as const) {
+    test(`${label}: every scenario also holds with the ${driver === 'kpsim' ? "model's reference driver" : 'nouveau SVM driver'}`, { skip: skip(label) }, async () => {
+      const t = await engineTree(byLabel.get(label)!);
+      for (const sc of SCENARIOS) {
+        const r = simulate(t, sc.id, { driver });
+        assert.deepEqual(r.unmodelled, [], sc.id);
+        assert.ok(passed(r), `${sc.id}: ${r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
+        if (driver === 'nouveau') assert.ok(r.steps.some((s) => s.fn === 'nouveau_atomic_range_fault'), sc.id);
+      }
+    });
+  }
+}
+
+test('nouveau: its interval notifier skips the MMU_NOTIFY_EXCLUSIVE event it caused; its SVM notifier clears the GPU PTE', { skip: skip('v6.18.15') }, async () => {
+  const r = simulate(await engineTree(byLabel.get('v6.18.15')!), 'exclusive-stays', { driver: 'nouveau' });
+  const start = r.events.find((e) => e.event === 'MMU_NOTIFY_EXCLUSIVE' && e.phase === 'start');
+  assert.deepEqual(start?.deliveries, [{ device: 'gpu0', filtered: false }, { device: 'gpu0', filtered: true }]);
+  assert.match(r.final[0].devices[0].maps ?? '', /atomic/);
+});
+
 test('v6.18.15: exclusive-then-cpu-write steps through make_device_exclusive and remove_device_exclusive_entry', { skip: skip('v6.18.15') }, async () => {
   const r = simulate(await engineTree(byLabel.get('v6.18.15')!), 'exclusive-then-cpu-write');
   const lines = (file: string, fn: string): number[] => r.steps.filter((s) => s.file === file && s.fn === fn).map((s) => s.line);

@@ -413,6 +413,18 @@ export class Compiler {
     }
   }
 
+  /** `(struct x){ .a = 1 }`: a hidden local initialised by the list; pushes its address. */
+  private compoundLiteral(n: SyntaxNode): void {
+    const type = n.childForFieldName('type');
+    const struct = type?.namedChildren.find((c) => c.type === 'struct_specifier')?.childForFieldName('name')?.text ?? type?.text ?? '?';
+    const name = `__literal${this.tmp++}`;
+    this.locals.set(name, { k: 'record', type: struct, zero: true });
+    this.emit({ op: 'decl', name, init: { k: 'record', type: struct, zero: true } });
+    const list = n.childForFieldName('value');
+    if (list?.type === 'initializer_list') this.initList(list, () => this.emit({ op: 'local', name }));
+    this.emit({ op: 'local', name });
+  }
+
   private declaringMacro(call: SyntaxNode): void {
     const macro = call.childForFieldName('function')!.text;
     const args = call.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
@@ -454,6 +466,8 @@ export class Compiler {
       case 'pointer_expression':
         if (n.children[0]?.text === '*') return this.value(n.childForFieldName('argument')!);
         return this.unsupported(n, 'address of an address');
+      case 'compound_literal_expression':
+        return this.compoundLiteral(n);
       default:
         // Something whose value is a pointer used as an lvalue base.
         return this.value(n);
@@ -575,6 +589,10 @@ export class Compiler {
         return;
       case 'call_expression':
         return this.call(n);
+      case 'compound_literal_expression':
+        this.compoundLiteral(n);
+        this.emit({ op: 'load' });
+        return;
       default:
         this.unsupported(n);
         this.emit({ op: 'push', v: undefined });

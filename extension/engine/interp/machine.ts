@@ -18,6 +18,8 @@ export interface CodeSource {
   fn(name: string, fromFile?: string): Code | undefined;
   /** A constant `file` defines itself (`#define X 1UL`, an enumerator). */
   constant?(name: string, file: string): number | undefined;
+  /** The initial value of a file-scope variable of `file` (a static ops table), if it defines one. */
+  global?(name: string, file: string): Value | undefined;
 }
 
 export interface Limits {
@@ -302,7 +304,24 @@ export class Machine {
     return undefined;
   }
 
+  /** The heap object of a file-scope variable, created from its initializer on first use. */
+  private globalPtr(name: string, file: string): Ptr | undefined {
+    const key = `${file}:${name}`;
+    const known = this.s.world.globals[key];
+    if (known !== undefined) return ptr(known);
+    const init = this.code.global?.(name, file);
+    if (init === undefined) return undefined;
+    const id = alloc(this.s, 'record', name, init);
+    this.s.world.globals[key] = id;
+    return ptr(id);
+  }
+
   private name(t: Thread, f: Frame, name: string, where: string): undefined {
+    const g = this.globalPtr(name.replace(/^&/, ''), f.file);
+    if (g && (name.startsWith('&') || !this.prims.hasConstant(name))) {
+      f.stack.push(name.startsWith('&') ? g : clone(load(this.s, g)));
+      return;
+    }
     if (name.startsWith('&')) {
       this.unmodelled.push({ kind: 'identifier', name: name.slice(1), file: f.file, line: this.codeOf(f).lines[f.pc - 1], thread: t.id });
       throw new ModelError(`address of ${name.slice(1)}: file-scope variables are not modelled (${where})`);

@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { FunctionLookup } from '../../parsing/lookup';
 import type { ParserService } from '../../parsing/parserService';
 import type { SyntaxNode } from '../../parsing/syntax';
+import type { Value } from '../state/values';
 import type { Code } from './code';
 import { Compiler, parseNumber } from './compile';
 import type { CodeSource } from './machine';
@@ -52,6 +53,18 @@ export class TreeCode implements CodeSource {
       this.constants.set(file, table);
     }
     return table.get(name);
+  }
+
+  private readonly globals = new Map<string, Map<string, Value>>();
+
+  global(name: string, file: string): Value | undefined {
+    if (!this.lookup.index.files.some((f) => f.path === file)) return undefined;
+    let table = this.globals.get(file);
+    if (!table) {
+      table = this.parser.withTree(`tree:${this.root}/${file}`, this.text(file), (root) => fileGlobals(root, file, (n) => this.lookup.resolveCall(n, file) !== undefined));
+      this.globals.set(file, table);
+    }
+    return structuredClone(table.get(name));
   }
 
   fn(name: string, fromFile?: string): Code | undefined {
@@ -99,6 +112,46 @@ export function fileConstants(root: SyntaxNode): Map<string, number> {
     for (const c of n.namedChildren) visit(c);
   };
   visit(root);
+  return out;
+}
+
+/**
+ * File-scope variables and their initial values: `static const struct ops x = { .f = fn };` gives
+ * a struct whose members are function designators and numbers. Only constant initializers are
+ * evaluated; anything else starts as zero (as static storage does).
+ */
+export function fileGlobals(root: SyntaxNode, file: string, isFunction: (name: string) => boolean): Map<string, Value> {
+  const out = new Map<string, Value>();
+  const evalInit = (n: SyntaxNode): Value => {
+    if (n.type === 'initializer_list') {
+      const fields: Record<string, Value> = {};
+      for (const item of n.namedChildren) {
+        if (item.type !== 'initializer_pair') continue;
+        const des = item.namedChildren.find((c) => c.type === 'field_designator');
+        const val = item.childForFieldName('value') ?? item.namedChildren.at(-1);
+        if (des && val) fields[des.text.replace(/^\./, '')] = evalInit(val);
+      }
+      return { t: 'rec', type: '?', fields, zero: true };
+    }
+    if (n.type === 'number_literal') return parseNumber(n.text);
+    if (n.type === 'identifier') return isFunction(n.text) ? { t: 'fn', name: n.text, file } : 0;
+    if (n.type === 'null') return null;
+    return 0;
+  };
+  for (const d of root.namedChildren) {
+    if (d.type !== 'declaration') continue;
+    const type = d.childForFieldName('type');
+    const struct = type?.type === 'struct_specifier' ? type.childForFieldName('name')?.text ?? '?' : undefined;
+    for (const decl of d.namedChildren) {
+      if (decl.type !== 'init_declarator' && decl.type !== 'identifier') continue;
+      const id = decl.type === 'identifier' ? decl : decl.childForFieldName('declarator');
+      if (id?.type !== 'identifier') continue;
+      const value = decl.type === 'init_declarator' ? decl.childForFieldName('value') : null;
+      let v: Value = value ? evalInit(value) : struct ? { t: 'rec', type: struct, fields: {}, zero: true } : 0;
+      if (struct && typeof v === 'object' && v !== null && v.t === 'rec') v = { ...v, type: struct };
+      out.set(id.text, v);
+    }
+  }
   return out;
 }
 
@@ -150,6 +203,14 @@ export class Layered implements CodeSource {
     for (const l of this.layers) {
       const c = l.constant?.(name, file);
       if (c !== undefined) return c;
+    }
+    return undefined;
+  }
+
+  global(name: string, file: string): Value | undefined {
+    for (const l of this.layers) {
+      const g = l.global?.(name, file);
+      if (g !== undefined) return g;
     }
     return undefined;
   }

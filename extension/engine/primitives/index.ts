@@ -6,6 +6,7 @@ import { FAULT } from './fault';
 import { FOLIO } from './folio';
 import { LOCKING } from './locking';
 import { NOTIFIER } from './notifier';
+import { NOUVEAU, NVIF_CONSTANTS } from './nouveau';
 import { PGTABLE } from './pgtable';
 import { PROCESS } from './process';
 import { PTE_VALUE_PRIMITIVES } from './pteValues';
@@ -14,5 +15,6 @@ import { WALK } from './walk';
 export function kernelPrimitives(): PrimitiveTable {
   return new PrimitiveTable()
     .addConstants(CONSTANTS)
-    .add(...PTE_VALUE_PRIMITIVES, ...PGTABLE, ...FOLIO, ...WALK, ...NOTIFIER, ...LOCKING, ...FAULT, ...DRIVER, ...TLB, ...PROCESS);
+    .addConstants(NVIF_CONSTANTS)
+    .add(...PTE_VALUE_PRIMITIVES, ...PGTABLE, ...FOLIO, ...WALK, ...NOTIFIER, ...LOCKING, ...FAULT, ...DRIVER, ...TLB, ...PROCESS, ...NOUVEAU);
 }

@@ -26,12 +26,20 @@ function subscriptions(ctx: PrimCtx, mm: Value): Ptr {
 }
 
 export function deviceOf(ctx: PrimCtx, mni: Ptr): string {
-  return ctx.s.world.devices.find((d) => samePtr(d.notifier, mni))?.name ?? obj(ctx.s, mni.obj).label;
+  return ctx.s.world.devices.find((d) => samePtr(d.notifier, mni) || (d.mn && samePtr(d.mn, mni)) || d.obj === mni.obj)?.name ?? obj(ctx.s, mni.obj).label;
 }
 
 function notifiersOf(ctx: PrimCtx, mm: Value): Ptr[] {
   const m = ctx.ptr(mm, 'mm').obj;
   return ctx.s.world.notifiers.filter((n) => {
+    const v = ctx.load({ ...n, path: [...n.path, 'mm'] });
+    return isPtr(v) && v.obj === m;
+  });
+}
+
+function classicOf(ctx: PrimCtx, mm: Value): Ptr[] {
+  const m = ctx.ptr(mm, 'mm').obj;
+  return ctx.s.world.mmuNotifiers.filter((n) => {
     const v = ctx.load({ ...n, path: [...n.path, 'mm'] });
     return isPtr(v) && v.obj === m;
   });
@@ -95,6 +103,8 @@ export const NOTIFIER = [
   }),
   def('mmu_notifier', 'kpsim_mn_count', 'model: interval notifiers registered on an mm', { reads: ['notifiers'] }, (ctx, a) => notifiersOf(ctx, a[0]).length),
   def('mmu_notifier', 'kpsim_mn_get', 'model: the i-th interval notifier of an mm', { reads: ['notifiers'] }, (ctx, a) => notifiersOf(ctx, a[0])[ctx.int(a[1], 'i')] ?? null),
+  def('mmu_notifier', 'kpsim_mn_classic_count', 'model: classic MMU notifiers (struct mmu_notifier) registered on an mm', { reads: ['notifiers'] }, (ctx, a) => classicOf(ctx, a[0]).length),
+  def('mmu_notifier', 'kpsim_mn_classic_get', 'model: the i-th classic MMU notifier of an mm', { reads: ['notifiers'] }, (ctx, a) => classicOf(ctx, a[0])[ctx.int(a[1], 'i')] ?? null),
   def('mmu_notifier', 'kpsim_mn_overlaps', "model: a notifier's interval overlaps the range", { reads: ['notifiers'] }, (ctx, a) => {
     const mni = ctx.ptr(a[0], 'mni');
     const r = ctx.ptr(a[1], 'range');

@@ -64,6 +64,14 @@ export const SCENARIOS: Scenario[] = [
     expect: [{ addr: A, pte: 'device-exclusive', dirty: true, deviceMaps: [{ device: 0, maps: true }, { device: 1, maps: false }] }],
   },
   {
+    ...base, id: 'exclusive-then-gup', title: 'GPU atomic, then GUP for writing (O_DIRECT, process_vm_writev)',
+    description: 'A device has exclusive access; a kernel user pins the page for writing with GUP. GUP meets the device-exclusive entry, faults it back through do_swap_page(), and gets the page: the PTE is present and writable again and the device has lost it.',
+    mirrors: 'hmm-tests.c: TEST_F(hmm, exclusive) then a GUP user of the page', entries: ['remove_device_exclusive_entry', 'do_swap_page', 'restore_exclusive_pte'],
+    pages: dirtyPage,
+    threads: [{ kind: 'device-atomic', device: 0, addr: A }, { kind: 'gup', addr: A, write: true }],
+    expect: [{ addr: A, pte: 'present', writable: true, dirty: true, deviceMaps: [{ device: 0, maps: false }] }],
+  },
+  {
     ...base, id: 'exclusive-thp', title: 'GPU atomic on a PMD-mapped THP', balanced: false, vma: { start: A, pages: 512, write: true },
     description: 'The page is part of a PMD-mapped transparent huge page. GUP with FOLL_SPLIT_PMD must split the PMD into PTEs first; only the one PTE becomes device-exclusive, its neighbours stay present.',
     mirrors: 'hmm-tests.c: TEST_F(hmm, exclusive) on a THP (FOLL_SPLIT_PMD)', entries: ['make_device_exclusive', 'make_device_exclusive_range'],

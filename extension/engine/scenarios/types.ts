@@ -17,6 +17,8 @@ export type ThreadSpec =
   | { kind: 'device-map'; device: number; addr: number }
   /** A CPU reads or writes the address. */
   | { kind: 'cpu-access'; addr: number; write: boolean }
+  /** A kernel GUP user (O_DIRECT, process_vm_writev) takes and drops a reference to the page. */
+  | { kind: 'gup'; addr: number; write: boolean }
   | { kind: 'fork' }
   | { kind: 'mprotect'; addr: number; pages?: number; write: boolean }
   | { kind: 'madv-dontneed'; addr: number; pages?: number };

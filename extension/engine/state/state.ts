@@ -67,6 +67,8 @@ export interface Device {
   notifier: Ptr;
   /** The owner token it passes to make_device_exclusive. */
   owner: Value;
+  /** Its classic MMU notifier (struct mmu_notifier), for drivers that have one (nouveau). */
+  mn?: Ptr;
 }
 
 export interface World {
@@ -81,6 +83,10 @@ export interface World {
   notifiers: Ptr[];
   /** Addresses the scenario is about, for display and checks. */
   addresses: number[];
+  /** File-scope variables in use ("file:name" -> heap id). */
+  globals: Record<string, number>;
+  /** Classic MMU notifiers (struct mmu_notifier: invalidate_range_start/end ops). */
+  mmuNotifiers: Ptr[];
 }
 
 export interface State {
@@ -110,7 +116,7 @@ export class ModelError extends Error {
 }
 
 export function emptyState(): State {
-  return { v: 1, heap: {}, nextId: 1, world: { mms: [], mm: 0, memmap: 0, folios: [], devices: [], notifiers: [], addresses: [] }, threads: [], events: [], steps: 0 };
+  return { v: 1, heap: {}, nextId: 1, world: { mms: [], mm: 0, memmap: 0, folios: [], devices: [], notifiers: [], addresses: [], globals: {}, mmuNotifiers: [] }, threads: [], events: [], steps: 0 };
 }
 
 export function alloc(s: State, kind: ObjKind, label: string, v: Value): number {

@@ -49,3 +49,21 @@ long get_user_pages_remote(struct mm_struct *mm, unsigned long start,
 	}
 	return i;
 }
+
+/*
+ * A kernel user of GUP on the process's memory (O_DIRECT, process_vm_writev, a second driver):
+ * take a reference to the page for writing, use it, drop it.
+ */
+int kpsim_gup_write(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+	struct page *page;
+
+	mmap_read_lock(mm);
+	page = get_user_page_vma_remote(mm, addr, FOLL_GET | FOLL_WRITE, &vma);
+	mmap_read_unlock(mm);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+	put_page(page);
+	return 0;
+}

@@ -8,10 +8,21 @@
 void mmu_notifier_invalidate_range_start(struct mmu_notifier_range *range)
 {
 	struct mmu_interval_notifier *mni;
+	struct mmu_notifier *mn;
 	unsigned long cur_seq;
 	int i, n;
 
 	cur_seq = kpsim_mn_begin(range);
+
+	/* Classic notifiers first (mn_hlist_invalidate_range_start), then interval notifiers. */
+	n = kpsim_mn_classic_count(range->mm);
+	for (i = 0; i < n; i++) {
+		mn = kpsim_mn_classic_get(range->mm, i);
+		kpsim_mn_deliver(mn, range);
+		if (mn->ops->invalidate_range_start && mn->ops->invalidate_range_start(mn, range))
+			WARN_ON(1);
+	}
+
 	n = kpsim_mn_count(range->mm);
 	for (i = 0; i < n; i++) {
 		mni = kpsim_mn_get(range->mm, i);
@@ -26,6 +37,15 @@ void mmu_notifier_invalidate_range_start(struct mmu_notifier_range *range)
 
 void mmu_notifier_invalidate_range_end(struct mmu_notifier_range *range)
 {
+	struct mmu_notifier *mn;
+	int i, n;
+
+	n = kpsim_mn_classic_count(range->mm);
+	for (i = 0; i < n; i++) {
+		mn = kpsim_mn_classic_get(range->mm, i);
+		if (mn->ops->invalidate_range_end)
+			mn->ops->invalidate_range_end(mn, range);
+	}
 	kpsim_mn_end(range);
 }
 
