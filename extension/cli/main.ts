@@ -13,7 +13,7 @@ usage:
   kpsim index  --tree DIR [--json]           files, functions and parse errors of a tree
   kpsim scenarios [--json]                   the scenarios the engine runs
   kpsim simulate --tree DIR --scenario ID [--json|--ascii] [--out FILE] [--schedule dev0,cpu1,...]
-                 [--driver auto|test_hmm|nouveau|kpsim]
+                 [--driver auto|test_hmm|nouveau|kpsim] [--choice timeout=1 ...]
                                              run the tree's own code in a scenario; exit 1 if a
                                              check fails, 2 if a call is not modelled
   kpsim --version                            version and the parser backend in use
@@ -37,6 +37,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       out: { type: 'string' },
       schedule: { type: 'string' },
       driver: { type: 'string', default: 'auto' },
+      choice: { type: 'string', multiple: true },
       'allow-unmodelled': { type: 'boolean', default: false },
     },
   });
@@ -63,7 +64,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     case 'simulate':
       if (values.json && values.ascii) throw new CliError('--json and --ascii exclude each other');
       return withTree(values.tree, backend, (t) =>
-        runSimulate(t, { scenario: values.scenario, json: values.json, out: values.out, allowUnmodelled: values['allow-unmodelled'], schedule: values.schedule, driver: values.driver }, io));
+        runSimulate(t, { scenario: values.scenario, json: values.json, out: values.out, allowUnmodelled: values['allow-unmodelled'], schedule: values.schedule, driver: values.driver, choices: values.choice }, io));
     default:
       throw new CliError(`unknown command '${command}'\n\n${USAGE}`);
   }

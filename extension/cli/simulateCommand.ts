@@ -22,6 +22,8 @@ export interface SimulateArgs {
   allowUnmodelled: boolean;
   schedule?: string;
   driver?: string;
+  /** label=index pairs for the model's choice points. */
+  choices?: string[];
 }
 
 /**
@@ -32,9 +34,15 @@ export function runSimulate(tree: OpenTree, a: SimulateArgs, io: CliIo): number 
   if (!a.scenario) throw new CliError(`--scenario ID is required; the scenarios are: ${SCENARIOS.map((s) => s.id).join(', ')}`);
   const driver = a.driver ?? 'auto';
   if (!['auto', 'test_hmm', 'nouveau', 'kpsim'].includes(driver)) throw new CliError(`--driver must be auto, test_hmm, nouveau or kpsim, not '${driver}'`);
+  const choices: Record<string, number> = {};
+  for (const c of a.choices ?? []) {
+    const m = /^([a-z_]+)=(\d+)$/.exec(c);
+    if (!m) throw new CliError(`--choice wants label=index (like timeout=1), not '${c}'`);
+    choices[m[1]] = Number(m[2]);
+  }
   let r;
   try {
-    r = simulate({ root: tree.root, lookup: tree.lookup, parser: tree.parser }, a.scenario, { schedule: a.schedule?.split(',').filter(Boolean), driver: driver as DriverPreference });
+    r = simulate({ root: tree.root, lookup: tree.lookup, parser: tree.parser }, a.scenario, { schedule: a.schedule?.split(',').filter(Boolean), driver: driver as DriverPreference, choices });
   } catch (e) {
     if (e instanceof SimulationError) {
       io.err(`kpsim: ${e.message}`);

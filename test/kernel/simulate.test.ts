@@ -45,6 +45,13 @@ test('nouveau: its interval notifier skips the MMU_NOTIFY_EXCLUSIVE event it cau
   assert.match(r.final[0].devices[0].maps ?? '', /atomic/);
 });
 
+test('a choice point changes the story: nouveau\'s timeout expiring fails the request with -EBUSY', { skip: skip('v6.18.15') }, async () => {
+  const r = simulate(await engineTree(byLabel.get('v6.18.15')!), 'exclusive-stays', { driver: 'nouveau', choices: { timeout: 1 } });
+  assert.equal(r.threads[0].result, -16);
+  assert.ok(r.steps.some((s) => s.notes.includes('choice timeout: expired')));
+  assert.equal(r.checks.find((c) => c.name === 'dev0 request succeeded')?.ok, false);
+});
+
 test('v6.18.15: exclusive-then-cpu-write steps through make_device_exclusive and remove_device_exclusive_entry', { skip: skip('v6.18.15') }, async () => {
   const r = simulate(await engineTree(byLabel.get('v6.18.15')!), 'exclusive-then-cpu-write');
   const lines = (file: string, fn: string): number[] => r.steps.filter((s) => s.file === file && s.fn === fn).map((s) => s.line);

@@ -160,12 +160,15 @@ export class ModelCode implements CodeSource {
   private readonly defs = new Map<string, Code>();
   private readonly consts = new Map<string, number>();
   private readonly files = new Set<string>();
+  private readonly globalsByFile = new Map<string, Map<string, Value>>();
 
   constructor(parser: ParserService, files: { name: string; text: string }[]) {
     for (const f of files) {
       this.files.add(f.name);
       parser.withTree(`model:${f.name}`, f.text, (root, p) => {
         for (const [k, v] of fileConstants(root)) this.consts.set(k, v);
+        const names = new Set(p.functions.map((fn) => fn.name));
+        this.globalsByFile.set(f.name, fileGlobals(root, f.name, (n) => names.has(n)));
         for (const info of p.functions) {
           const def = findDefinition(root, info.startIndex);
           if (def) this.defs.set(info.name, new Compiler(f.name, f.text).compileFunction(def, info.name, info.bodyHash));
@@ -176,6 +179,10 @@ export class ModelCode implements CodeSource {
 
   fn(name: string): Code | undefined {
     return this.defs.get(name);
+  }
+
+  global(name: string, file: string): Value | undefined {
+    return structuredClone(this.globalsByFile.get(file)?.get(name));
   }
 
   /** Constants the model's own files define, for those files only. */

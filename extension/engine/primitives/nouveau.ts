@@ -43,7 +43,7 @@ function markActed(ctx: PrimCtx, object: Ptr): void {
 }
 
 export const NOUVEAU = [
-  def('driver', ['time_after', 'time_before'], 'jiffies do not advance in the model: never after', {}, () => 0),
+  def('driver', ['time_after', 'time_before'], "a choice point: has the driver's timeout expired? (no, unless the scenario chooses 'expired')", {}, (ctx) => ctx.choose('timeout', ['not expired', 'expired'], 0)),
   def('driver', ['msecs_to_jiffies', 'usecs_to_jiffies'], 'jiffies do not advance in the model: 0', {}, () => 0),
   def('driver', ['SVMM_DBG', 'SVMM_ERR', 'SVM_DBG', 'SVM_ERR', 'NV_DEBUG', 'NV_WARN', 'NV_ERROR', 'pr_debug', 'pr_info', 'pr_warn', 'pr_err', 'dev_dbg', 'dev_warn'], 'logging: nothing to model', {}, () => 0),
   def('driver', 'page_to_phys', 'physical address of a page', {}, (ctx, a) => pfnOfPage(ctx.s, ctx.ptr(a[0], 'page')) * 4096),

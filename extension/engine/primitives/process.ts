@@ -79,7 +79,8 @@ export const PROCESS = [
     else ctx.store(p, fill);
     return a[0];
   }),
-  def('misc', ['need_resched', 'spin_needbreak', 'fatal_signal_pending', 'signal_pending'], 'no rescheduling or signals in the model: 0', {}, () => 0),
+  def('misc', ['need_resched', 'spin_needbreak'], 'no rescheduling requests in the model: 0', {}, () => 0),
+  def('misc', ['fatal_signal_pending', 'signal_pending'], "a choice point: is a (fatal) signal pending? (no, unless the scenario chooses 'pending')", {}, (ctx) => ctx.choose('signal', ['none', 'pending'], 0)),
   def('mm', ['reclaim_pt_is_enabled', 'try_get_and_clear_pmd', 'should_zap_cows'], 'page-table reclaim is off in the model: 0 / zap private copies: 1', {}, (_ctx, a) => (a.length === 1 ? 1 : 0)),
   def('mm', 'kpsim_pte_ptr', 'model: pointer to the PTE of an address (NULL without a table)', {}, (ctx, a) => ptePtr(ctx.s, ctx.ptr(a[0], 'mm').obj, ctx.int(a[1], 'address'))),
 ];

@@ -133,3 +133,19 @@ test('iterator macros run their body once per element the iterator yields', asyn
   m.run('t0', false);
   assert.equal(t.result, 0 + 1 + 2, t.error);
 });
+
+test('casts, sizeof, comma, char and string literals, compound literals', async () => {
+  assert.equal(await value("int f(void) { long x = (long)(unsigned int)7; int s = sizeof(x) ? 1 : 0; int c = 'A'; return (x, x + 1) * 100 + s * 10 + (c == 65); }"), 811);
+  const src = 'struct r { int addr; int size; }; static int total(struct r *p) { return p->addr + p->size; } int f(void) { int base = 40; return total(&(struct r){ .addr = base, .size = 2 }); }';
+  assert.equal(await value(src), 42);
+});
+
+test('#if blocks in bodies follow the model\'s CONFIG_* choices', async () => {
+  const src = 'int f(void)\n{\n\tint r = 0;\n#ifdef CONFIG_TRANSPARENT_HUGEPAGE\n\tr += 1;\n#else\n\tr += 100;\n#endif\n#if IS_ENABLED(CONFIG_NUMA_BALANCING)\n\tr += 1000;\n#endif\n\treturn r;\n}\n';
+  assert.equal(await value(src), 1);
+});
+
+test('file-scope ops tables and the file\'s own #defines are visible to its functions', async () => {
+  const src = '#define MY_BIAS 5UL\nstruct ops { int (*fn)(int); };\nstatic int add_bias(int x) { return x + MY_BIAS; }\nstatic const struct ops my_ops = { .fn = add_bias };\nint f(void) { const struct ops *o = &my_ops; return o->fn(10) + my_ops.fn(1); }\n';
+  assert.equal(await value(src), 21);
+});

@@ -85,5 +85,6 @@ test('mmu_interval_notifier_insert registers a notifier over the range, remove d
   assert.equal(fieldOf(w.s, mni, 'invalidate_seq'), 2);
   call(ctx, 'mmu_interval_notifier_remove', mni);
   assert.equal(w.s.world.notifiers.length, 0);
-  assert.equal(call(ctx, 'time_after', 5, 0), 0, 'jiffies stand still in the model');
+  assert.equal(call(ctx, 'time_after', 5, 0), 0, 'the timeout has not expired unless chosen');
+  assert.equal(call(testCtx(w.s, 'cpu0', { choices: { timeout: 1 } }), 'time_after', 5, 0), 1);
 });
