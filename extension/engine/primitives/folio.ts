@@ -123,7 +123,12 @@ export const FOLIO = [
   def('folio', ['folio_ref_count', 'page_count', 'page_ref_count'], 'the reference count', { reads: ['folio refcount'] }, (ctx, a) => folio(ctx, a[0], 'folio_ref_count').f.fields._refcount),
   def('folio', ['folio_lock', 'lock_page'], 'takes the folio lock (sleeps while held)', { reads: ['folio lock'], writes: ['folio lock'], sched: true }, (ctx, a) => lockFolio(ctx, a[0], 'folio_lock')),
   def('folio', ['folio_lock_killable'], 'takes the folio lock; 0 (no fatal signals in the model)', { reads: ['folio lock'], writes: ['folio lock'], sched: true }, (ctx, a) => lockFolio(ctx, a[0], 'folio_lock_killable')),
-  def('folio', ['folio_lock_or_retry'], 'takes the folio lock for a fault; 0 (the model faults without FAULT_FLAG_ALLOW_RETRY)', { reads: ['folio lock'], writes: ['folio lock'], sched: true }, (ctx, a) => lockFolio(ctx, a[0], 'folio_lock_or_retry')),
+  def('folio', ['folio_lock_or_retry', 'lock_page_or_retry'], 'takes the folio lock for a fault (the model faults without FAULT_FLAG_ALLOW_RETRY, so it sleeps for it): v6.5+ (folio, vmf) returns 0; the older (folio|page, mm, flags) and (folio, vma, flags, &lock_dropped) forms return true', { reads: ['folio lock'], writes: ['folio lock'], sched: true }, (ctx, a) => {
+    const r = lockFolio(ctx, a[0], 'folio_lock_or_retry');
+    if (r instanceof Blocked || a.length === 2) return r;
+    if (a.length === 4) ctx.store(a[3], 0, 'lock_dropped');
+    return 1;
+  }),
   def('folio', ['folio_trylock', 'trylock_page'], 'takes the folio lock if free: 1/0', { reads: ['folio lock'], writes: ['folio lock'], sched: true }, (ctx, a) => {
     const { p } = touch(ctx, a[0], 'folio_trylock');
     return tryAcquire(ctx, lockPtr(p), 'mutex', `folio lock of ${obj(ctx.s, p.obj).label}`);

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { CONSTANTS } from '../../../extension/engine/primitives/constants';
-import { ModelError } from '../../../extension/engine/state/state';
+import { ModelError, load } from '../../../extension/engine/state/state';
 import type { Ptr } from '../../../extension/engine/state/values';
 import { newFolio, nextPfn, pagePtr, pageRec } from '../../../extension/engine/world/layout';
-import { ADDR, blocks, call, lockAt, member, recOf, smallWorld, testCtx } from '../../helpers/world';
+import { ADDR, blocks, call, locals, lockAt, member, recOf, smallWorld, testCtx } from '../../helpers/world';
 
 const RMAP_EXCLUSIVE = CONSTANTS.RMAP_EXCLUSIVE as number;
 const pageMapcount = (w: ReturnType<typeof smallWorld>, pfn: number): number => pageRec(w.s, pagePtr(w.s, pfn)).fields._mapcount as number;
@@ -202,4 +202,15 @@ test('fork duplicates mappings: the _pte and _ptes forms, in the argument orders
 test('the anon_vma lock is not modelled apart from the walk: NULL', () => {
   const w = smallWorld();
   assert.equal(call(testCtx(w.s), 'folio_lock_anon_vma_read', w.folio, null), null);
+});
+
+test('folio_lock_or_retry speaks each version\'s convention: 0 for (folio, vmf), true for the older forms', () => {
+  for (const [args, expect] of [[1, 0], [2, 1], [3, 1]] as const) {
+    const w = smallWorld();
+    const ctx = testCtx(w.s);
+    const extra = args === 1 ? [null] : args === 2 ? [w.mmP, 0] : [w.vma, 0, member(locals(w.s, { dropped: 1 }), 'dropped')];
+    assert.equal(call(ctx, 'folio_lock_or_retry', w.folio, ...extra), expect);
+    assert.deepEqual(lockAt(w.s, member(w.folio, 'lock')).holders, ['cpu0']);
+    if (args === 3) assert.equal(load(w.s, extra[2] as Ptr), 0, 'lock_dropped is false');
+  }
 });
