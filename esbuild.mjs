@@ -1,4 +1,4 @@
-// Bundles the extension (node, cjs), its index worker, the CLI and the webview (browser), and copies
+// Bundles the extension (node, cjs), its index and simulation workers, the CLI and the webview (browser), and copies
 // the tree-sitter .wasm files from their npm packages into grammars/.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, chmodSync } from 'node:fs';
@@ -21,7 +21,7 @@ const node = {
 };
 
 await Promise.all([
-  esbuild.build({ ...node, entryPoints: { extension: 'extension/activate.ts', indexWorker: 'extension/parsing/indexWorker.ts' }, outdir: 'dist' }),
+  esbuild.build({ ...node, entryPoints: { extension: 'extension/activate.ts', indexWorker: 'extension/parsing/indexWorker.ts', simulateWorker: 'extension/run/simulateWorker.ts' }, outdir: 'dist' }),
   esbuild.build({ ...node, entryPoints: { cli: 'extension/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
   esbuild.build({
     bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,

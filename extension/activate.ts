@@ -2,17 +2,25 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Ctx } from './ctx';
 import { Commands } from './commands/table';
-import { showPath, simulatePath, kernelRootOf } from './commands/simulatePath';
+import { showCallPath, showPath } from './commands/showCallPath';
+import { openTraceLocation, simulatePath, simulateScenario } from './commands/simulatePath';
+import { kernelRootOf } from './commands/tree';
 import { registerCodeLens } from './views/codeLens';
+import { TraceDocuments } from './views/traceDocument';
 
 /** Wires the features together. Nothing heavy here: the grammar loads on first use. */
 export function activate(extension: vscode.ExtensionContext): { ctx: Ctx } {
   const ctx = new Ctx(extension);
+  const traces = new TraceDocuments(extension.extensionUri);
   extension.subscriptions.push(
     ctx,
     registerCodeLens(ctx),
-    vscode.commands.registerCommand(Commands.simulatePath, (arg: unknown) => simulatePath(ctx, arg)),
+    traces.register(),
+    vscode.commands.registerCommand(Commands.simulatePath, (arg: unknown) => simulatePath(ctx, traces, arg)),
+    vscode.commands.registerCommand(Commands.simulateScenario, () => simulateScenario(ctx, traces)),
+    vscode.commands.registerCommand(Commands.showCallPath, (arg: unknown) => showCallPath(ctx, arg)),
     vscode.commands.registerCommand(Commands.showPath, () => showPath(ctx)),
+    vscode.commands.registerCommand(Commands.openTraceLocation, (arg: unknown) => openTraceLocation(ctx, arg)),
     vscode.commands.registerCommand(Commands.reindexTree, () => ctx.forgetIndexes()),
     vscode.workspace.onDidSaveTextDocument((doc) => {
       if (!/\.[ch]$/.test(doc.uri.fsPath)) return;

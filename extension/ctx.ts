@@ -15,7 +15,8 @@ export class Ctx implements vscode.Disposable {
   readonly output = vscode.window.createOutputChannel('Kernel Path Simulator', { log: true });
   private parser: Promise<ParserService> | undefined;
   private readonly indexes = new Map<string, Promise<FunctionLookup>>();
-  private readonly grammarDir: string;
+  /** Where the tree-sitter .wasm files and queries are (also handed to the workers). */
+  readonly grammarDir: string;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.grammarDir = findGrammarDir(path.join(extension.extensionPath, 'dist'));

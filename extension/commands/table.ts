@@ -1,11 +1,24 @@
-/** Every command the extension contributes, with the arguments it takes. */
+import type { ViewColumn } from 'vscode';
+
+/** Every command the extension contributes. */
 export const Commands = {
+  /** Code lens: run the scenario that enters at a function and open its trace. */
   simulatePath: 'kernelPathSim.simulatePath',
+  /** Code lens: open the path view (call tree) of a function. */
+  showCallPath: 'kernelPathSim.showCallPath',
+  /** Palette: pick a scenario and run it on the current tree. */
+  simulateScenario: 'kernelPathSim.simulateScenario',
+  /** Palette: pick a family function and open its path view. */
   showPath: 'kernelPathSim.showPath',
   reindexTree: 'kernelPathSim.reindexTree',
+  /** Links in a trace document: open a file at a line, beside the trace. */
+  openTraceLocation: 'kernelPathSim.openTraceLocation',
 } as const;
 
-export interface SimulatePathArgs {
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+/** What a code lens passes: the function it sits above. */
+export interface LensArgs {
   /** The document the lens was in. */
   uri: string;
   name: string;
@@ -13,8 +26,49 @@ export interface SimulatePathArgs {
   line: number;
 }
 
+export interface SimulatePathArgs extends LensArgs {
+  /** Run this scenario instead of choosing among those that enter at `name`. */
+  scenario?: string;
+}
+
+export interface OpenTraceLocationArgs {
+  /** Absolute path of the file. */
+  path: string;
+  /** 1-based. */
+  line: number;
+  /** The editor group to open it in (the one the simulation was started from). */
+  column?: ViewColumn;
+}
+
+/** The arguments each command takes (all optional: the palette passes none). */
+export interface CommandArgs {
+  [Commands.simulatePath]: [SimulatePathArgs?];
+  [Commands.showCallPath]: [LensArgs?];
+  [Commands.simulateScenario]: [];
+  [Commands.showPath]: [];
+  [Commands.reindexTree]: [];
+  [Commands.openTraceLocation]: [OpenTraceLocationArgs];
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null;
+}
+
+export function isLensArgs(x: unknown): x is LensArgs {
+  return isRecord(x) && typeof x.uri === 'string' && typeof x.name === 'string' && typeof x.line === 'number';
+}
+
 export function isSimulatePathArgs(x: unknown): x is SimulatePathArgs {
-  if (typeof x !== 'object' || x === null) return false;
-  const o = x as Record<string, unknown>;
-  return typeof o.uri === 'string' && typeof o.name === 'string' && typeof o.line === 'number';
+  if (!isLensArgs(x)) return false;
+  const scenario = (x as unknown as Record<string, unknown>).scenario;
+  return scenario === undefined || typeof scenario === 'string';
+}
+
+export function isOpenTraceLocationArgs(x: unknown): x is OpenTraceLocationArgs {
+  return isRecord(x) && typeof x.path === 'string' && typeof x.line === 'number' && x.line >= 1 && (x.column === undefined || typeof x.column === 'number');
+}
+
+/** A `command:` URI (for document links) that runs `id` with `args`. */
+export function commandUri<C extends CommandId>(id: C, ...args: CommandArgs[C]): string {
+  return `command:${id}?${encodeURIComponent(JSON.stringify(args))}`;
 }

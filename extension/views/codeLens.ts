@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { FAMILY } from '../parsing/lookup';
-import { Commands, type SimulatePathArgs } from '../commands/table';
+import { Commands, type LensArgs } from '../commands/table';
 
-/** "Simulate this path" above each function of the device-exclusive family in a C file. */
+/**
+ * Above each function of the device-exclusive family in a C file: "Simulate this path" (runs the
+ * scenario that enters there and opens its trace) and "Show call path" (the path view).
+ */
 export class FamilyCodeLensProvider implements vscode.CodeLensProvider {
   /** The last lenses of each document: served while a parse fails mid-edit, so they never flicker. */
   private readonly last = new Map<string, vscode.CodeLens[]>();
@@ -24,14 +27,23 @@ export class FamilyCodeLensProvider implements vscode.CodeLensProvider {
       }
       const lenses = parsed.functions
         .filter((f) => FAMILY.has(f.name))
-        .map((f) => {
-          const args: SimulatePathArgs = { uri: key, name: f.name, line: f.startLine };
-          return new vscode.CodeLens(new vscode.Range(f.startLine - 1, 0, f.startLine - 1, 0), {
-            title: 'Simulate this path',
-            tooltip: `Follow ${f.name} through this kernel tree`,
-            command: Commands.simulatePath,
-            arguments: [args],
-          });
+        .flatMap((f) => {
+          const args: LensArgs = { uri: key, name: f.name, line: f.startLine };
+          const range = new vscode.Range(f.startLine - 1, 0, f.startLine - 1, 0);
+          return [
+            new vscode.CodeLens(range, {
+              title: 'Simulate this path',
+              tooltip: `Run a scenario through ${f.name} on this kernel tree and show its trace`,
+              command: Commands.simulatePath,
+              arguments: [args],
+            }),
+            new vscode.CodeLens(range, {
+              title: 'Show call path',
+              tooltip: `Follow ${f.name} through this kernel tree: its call tree down to the kernel helpers`,
+              command: Commands.showCallPath,
+              arguments: [args],
+            }),
+          ];
         });
       this.last.set(key, lenses);
       return lenses;

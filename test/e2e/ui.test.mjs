@@ -1,6 +1,8 @@
 // The extension in a real VS Code: code-server with the packaged VSIX installed, driven by chromium.
-// Opens ../shared/kernel/v6.18.15, finds the lens above make_device_exclusive, clicks it and checks
-// the path view beside the editor. Screenshots go to test-results/screenshots/.
+// Opens ../shared/kernel/v6.18.15, finds the lenses above make_device_exclusive: "Show call path" opens
+// the path view beside the editor; "Simulate this path" runs a scenario (picked in a quick pick) and
+// opens its ASCII trace beside, whose file:line references open their lines. Screenshots go to
+// test-results/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -15,6 +17,8 @@ let server, browser, page;
 before(async () => {
   if (!haveTree) return;
   fs.mkdirSync(SHOTS, { recursive: true });
+  // A FAILED-*.png of an earlier run would read as this run's.
+  for (const f of fs.readdirSync(SHOTS)) if (/^FAILED-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f));
   server = await startCodeServer({ vsix: VSIX });
   browser = await launchChromium();
   page = await newLoopbackPage(browser);
@@ -53,7 +57,9 @@ async function goToLine(n) {
   await sleep(300);
 }
 
-test('lens above make_device_exclusive in v6.18.15 opens the path view beside', { skip: haveTree ? false : `no kernel tree at ${TREE}` }, async () => {
+const skip = haveTree ? false : `no kernel tree at ${TREE}`;
+
+test('"Show call path" above make_device_exclusive in v6.18.15 opens the path view beside', { skip: haveTree ? false : `no kernel tree at ${TREE}` }, async () => {
   await step('workbench', async () => {
     await page.goto(workbenchUrl(server, { folder: TREE }));
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
@@ -62,14 +68,18 @@ test('lens above make_device_exclusive in v6.18.15 opens the path view beside', 
     await quickOpen('mm/rmap.c');
     await goToLine(2673);
   });
-  const lens = page.locator('.codelens-decoration a', { hasText: 'Simulate this path' });
+  const lens = page.locator('.codelens-decoration a', { hasText: 'Show call path' });
+  const simulate = page.locator('.codelens-decoration a', { hasText: 'Simulate this path' });
   await step('lens', async () => {
     await waitForCount(lens, 1, 30000);
-    // The lens sits directly above line 2673, the line `struct page *make_device_exclusive(` starts on.
+    await waitForCount(simulate, 1, 30000);
+    // The lenses sit directly above line 2673, the line `struct page *make_device_exclusive(` starts on,
+    // side by side: "Simulate this path | Show call path".
     const lineNo = page.locator('.margin-view-overlays .line-numbers', { hasText: /^2673$/ });
-    const [l, n] = [await lens.first().boundingBox(), await lineNo.boundingBox()];
-    assert.ok(l && n, 'lens and line number are on screen');
+    const [l, s, n] = [await lens.first().boundingBox(), await simulate.first().boundingBox(), await lineNo.boundingBox()];
+    assert.ok(l && s && n, 'lenses and line number are on screen');
     assert.ok(Math.abs(l.y + l.height - n.y) < 8, `lens bottom ${l.y + l.height} vs line 2673 top ${n.y}`);
+    assert.ok(Math.abs(s.y - l.y) < 2 && s.x < l.x, 'simulate first, on the same line');
     const lineText = await page.locator('.view-line').filter({ hasText: 'make_device_exclusive(struct mm_struct' }).count();
     assert.equal(lineText, 1);
     await sleep(500);
@@ -96,5 +106,96 @@ test('lens above make_device_exclusive in v6.18.15 opens the path view beside', 
     await page.locator('.view-line', { hasText: 'mmu_notifier_range_init_owner(' }).first().waitFor();
     await sleep(500);
     await page.screenshot({ path: path.join(SHOTS, 'definition-opened.png') });
+  });
+});
+
+/**
+ * The lines the editor of the active group renders, top to bottom (monaco reuses .view-line nodes
+ * out of order and renders spaces as non-breaking spaces). With no word wrap and the editor scrolled
+ * to the top, element i is line i + 1.
+ */
+async function activeEditorLines() {
+  const rows = await page.locator('.editor-group-container.active .monaco-editor .view-line').evaluateAll((els) =>
+    els.map((e) => ({ top: parseFloat(e.style.top || '0'), text: e.textContent ?? '' })));
+  return rows.sort((a, b) => a.top - b.top).map((r) => r.text.replace(/\u00a0/g, ' '));
+}
+
+test('"Simulate this path" runs a scenario and opens its trace beside, whose lines link to the tree', { skip }, async () => {
+  const simulate = page.locator('.codelens-decoration a', { hasText: 'Simulate this path' });
+  await step('simulate-pick', async () => {
+    // Back to rmap.c through its tab: the focus is in the path view (keys would go to the webview).
+    await page.locator('.editor-group-container').nth(0).locator('.tab', { hasText: 'rmap.c' }).click();
+    await page.locator('.editor-group-container.active .tab.active', { hasText: 'rmap.c' }).waitFor();
+    await goToLine(2673);
+    await waitForCount(simulate, 1, 30000);
+    await simulate.first().click();
+    // Several scenarios enter at make_device_exclusive: a quick pick, the full story first.
+    const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    await waitForCount(rows, 2, 15000);
+    assert.match(await rows.first().textContent(), /exclusive-then-cpu-write.*GPU atomic, then CPU write fault/);
+    await sleep(300);
+    await page.screenshot({ path: path.join(SHOTS, 'simulate-quick-pick.png') });
+    await rows.filter({ hasText: 'exclusive-then-cpu-write' }).first().click();
+  });
+  await step('trace', async () => {
+    await page.locator('.tab.active', { hasText: 'exclusive-then-cpu-write.kptrace' }).waitFor({ timeout: 60000 });
+    // Beside the source: the trace is in the second group (with the path view), rmap.c stays in the first.
+    const groups = page.locator('.editor-group-container');
+    assert.equal(await groups.count(), 2);
+    await groups.nth(1).locator('.tab.active', { hasText: 'exclusive-then-cpu-write.kptrace' }).waitFor();
+    await groups.nth(0).locator('.tab.active', { hasText: 'rmap.c' }).waitFor();
+    await page.locator('.editor-group-container.active .view-line', { hasText: 'PASS' }).first().waitFor();
+    const lines = await activeEditorLines();
+    assert.match(lines[0], /^kpsim: exclusive-then-cpu-write on v6\.18\.15: PASS \(\d+\/\d+ checks\)$/);
+    assert.ok(lines.some((l) => /^ {2}\d+ +dev0 +mm\/rmap\.c:\d+ +make_device_exclusive +PTE 0x/.test(l)), `a step line of mm/rmap.c in\n${lines.join('\n')}`);
+    // The cursor is on the first step of make_device_exclusive, the function the lens was above.
+    const at = page.locator('.statusbar-item', { hasText: /^Ln \d+, Col 1$/ });
+    await at.waitFor({ timeout: 5000 });
+    const cursorLine = Number(/Ln (\d+)/.exec(await at.textContent())[1]);
+    const step = /^ {2}\d+ +\w+ +\S+:\d+ +make_device_exclusive /;
+    assert.match(lines[cursorLine - 1], step);
+    assert.equal(lines.findIndex((l) => step.test(l)), cursorLine - 1, 'the first such step');
+    await sleep(500);
+    await page.screenshot({ path: path.join(SHOTS, 'trace-beside.png') });
+    await groups.nth(1).screenshot({ path: path.join(SHOTS, 'trace-editor.png') });
+    // Read-only: typing changes nothing.
+    await page.keyboard.type('x');
+    await page.locator('.monaco-editor-overlaymessage', { hasText: /read-only/i }).waitFor({ timeout: 5000 });
+    assert.deepEqual(await activeEditorLines(), lines, 'unchanged');
+    await page.keyboard.press('ArrowDown');
+    await page.locator('.monaco-editor-overlaymessage').waitFor({ state: 'hidden', timeout: 5000 });
+  });
+  let target;
+  await step('follow-link', async () => {
+    // A make_device_exclusive step: ctrl+click its file:line.
+    const where = page.locator('.editor-group-container.active .view-line span > span', { hasText: /^mm\/rmap\.c:\d+$/ }).first();
+    await where.waitFor();
+    target = Number((await where.textContent()).split(':')[1]);
+    assert.ok(target > 2673 && target < 2800, `a line inside make_device_exclusive: ${target}`);
+    // Hovering a step shows all it did, the column a narrow editor cuts off.
+    const fnCell = page.locator('.editor-group-container.active .view-line', { hasText: /make_device_exclusive[\s\u00a0]+PTE/ }).first()
+      .locator('span > span', { hasText: /^make_device_exclusive$/ });
+    await fnCell.hover();
+    const hover = page.locator('.monaco-hover', { hasText: /Step \d+ · dev0 · make_device_exclusive at mm\/rmap\.c:\d+/ });
+    await hover.waitFor({ timeout: 10000 });
+    assert.match(await hover.textContent(), /PTE 0x7f0000000000: present pfn=\d+ rw dirty,young -> none/);
+    await sleep(600);
+    await page.screenshot({ path: path.join(SHOTS, 'trace-step-hover.png') });
+    await where.hover();
+    await page.keyboard.down('Control');
+    await page.locator('.editor-group-container.active .detected-link-active').first().waitFor({ timeout: 10000 });
+    await sleep(600);
+    await page.screenshot({ path: path.join(SHOTS, 'trace-link-hover.png') });
+    await where.click({ modifiers: ['Control'] });
+    await page.keyboard.up('Control');
+    // It opens in the first group, at that line; the trace stays visible beside.
+    const groups = page.locator('.editor-group-container');
+    await groups.nth(0).locator('.tab.active', { hasText: 'rmap.c' }).waitFor();
+    await page.locator('.statusbar-item', { hasText: `Ln ${target}, Col 1` }).waitFor({ timeout: 15000 });
+    await groups.nth(1).locator('.tab.active', { hasText: 'exclusive-then-cpu-write.kptrace' }).waitFor();
+    await page.locator('.editor-group-container.active .margin-view-overlays .line-numbers', { hasText: new RegExp(`^${target}$`) }).waitFor();
+    await page.mouse.move(5, 450);
+    await sleep(500);
+    await page.screenshot({ path: path.join(SHOTS, 'trace-link-opened.png') });
   });
 });
