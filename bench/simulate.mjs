@@ -1,16 +1,30 @@
 // Engine benchmark: milliseconds per scenario once the tree is indexed and its code compiled,
 // and interpreter speed (instructions and trace steps per second), each tree measured in one run.
-// Run: npm run bench:simulate   (trees: $KPSIM_BENCH_TREES=dir:dir, default examples + ../shared/kernel v6.12/v6.18)
+// Run: npm run bench:simulate (node, not tsx: it bundles the engine itself)   (trees: $KPSIM_BENCH_TREES=dir:dir, default examples + ../shared/kernel v6.12/v6.18)
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { createParserService } from '../extension/parsing/load.ts';
-import { FunctionLookup } from '../extension/parsing/lookup.ts';
-import { indexTree } from '../extension/parsing/treeIndex.ts';
-import { simulate } from '../extension/engine/simulate.ts';
-import { SCENARIOS } from '../extension/engine/scenarios/catalog.ts';
+import * as esbuild from 'esbuild';
 
+// Measure the code users run: the engine bundled and minified as in the extension and the CLI.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kpsim-bench-')), 'engine.cjs');
+await esbuild.build({
+  stdin: {
+    contents: `export { createParserService } from './extension/parsing/load';
+      export { FunctionLookup } from './extension/parsing/lookup';
+      export { indexTree } from './extension/parsing/treeIndex';
+      export { simulate } from './extension/engine/simulate';
+      export { SCENARIOS } from './extension/engine/scenarios/catalog';`,
+    resolveDir: repo, loader: 'ts',
+  },
+  bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, outfile: bundle, logLevel: 'warning',
+  alias: { 'web-tree-sitter': path.join(repo, 'node_modules/web-tree-sitter/web-tree-sitter.cjs') }, external: ['tree-sitter', 'tree-sitter-c'],
+  define: { __dirname: JSON.stringify(path.join(repo, 'extension/engine/model')) },
+});
+const { createParserService, FunctionLookup, indexTree, simulate, SCENARIOS } = createRequire(import.meta.url)(bundle);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const defaults = [path.join(repo, 'examples'), ...['v6.12.107', 'v6.18.15'].map((v) => path.resolve(repo, '../shared/kernel', v)).filter((d) => fs.existsSync(d))];
 const trees = process.env.KPSIM_BENCH_TREES ? process.env.KPSIM_BENCH_TREES.split(':') : defaults;

@@ -108,7 +108,7 @@ export class Machine {
 
   private pushFrame(t: Thread, code: Code, args: Value[]): void {
     if (t.frames.length >= this.limits.maxDepth) throw new ModelError(`call depth bound (${this.limits.maxDepth}) hit calling ${code.name}`);
-    this.codeCache.set(code.key, code);
+    if (!this.codeCache.has(code.key)) this.codeCache.set(code.key, code);
     const fields: Record<string, Value> = {};
     code.params.forEach((p, i) => (fields[p] = clone(args[i])));
     const locals = alloc(this.s, 'frame', `${code.name}()`, rec('frame', fields));
@@ -184,8 +184,9 @@ export class Machine {
       case 'load': {
         const p = this.asPtr(st.pop(), 'dereference', where);
         const v = load(this.s, p);
-        // A PTE never written reads as pte_none, as a zeroed page table does.
-        st.push(v === undefined && obj(this.s, p.obj).kind === 'pgtable' ? { t: 'pte', k: 'none' } : clone(v));
+        // A PTE never written reads as pte_none, as a zeroed page table does. No copy here: values on
+        // the stack are only read; a struct is copied when it is stored (struct assignment).
+        st.push(v === undefined && obj(this.s, p.obj).kind === 'pgtable' ? { t: 'pte', k: 'none' } : v);
         return;
       }
       case 'decay': {
@@ -316,36 +317,52 @@ export class Machine {
     return ptr(id);
   }
 
+  /** What a name means in a file: resolved once per machine (names are looked up on every use). */
+  private readonly names = new Map<string, { kind: 'global' | 'local-const' | 'const' | 'current' | 'fn' | 'none'; v?: Value }>();
+
+  private meaning(name: string, file: string): { kind: 'global' | 'local-const' | 'const' | 'current' | 'fn' | 'none'; v?: Value } {
+    const key = `${file}\0${name}`;
+    let m = this.names.get(key);
+    if (!m) {
+      if (this.code.global?.(name, file) !== undefined) m = { kind: 'global' };
+      else if (this.code.constant?.(name, file) !== undefined) m = { kind: 'local-const', v: this.code.constant?.(name, file) };
+      else if (this.prims.hasConstant(name)) m = { kind: 'const', v: this.prims.constant(name) };
+      else if (name === 'current') m = { kind: 'current' };
+      else if (this.prims.get(name) || this.resolve(name, file)) m = { kind: 'fn' };
+      else m = { kind: 'none' };
+      this.names.set(key, m);
+    }
+    return m;
+  }
+
   private name(t: Thread, f: Frame, name: string, where: string): undefined {
-    const g = this.globalPtr(name.replace(/^&/, ''), f.file);
-    if (g && (name.startsWith('&') || !this.prims.hasConstant(name))) {
-      f.stack.push(name.startsWith('&') ? g : clone(load(this.s, g)));
+    const address = name.startsWith('&');
+    const bare = address ? name.slice(1) : name;
+    const m = this.meaning(bare, f.file);
+    if (m.kind === 'global') {
+      const g = this.globalPtr(bare, f.file)!;
+      f.stack.push(address ? g : load(this.s, g));
       return;
     }
-    if (name.startsWith('&')) {
-      this.unmodelled.push({ kind: 'identifier', name: name.slice(1), file: f.file, line: this.codeOf(f).lines[f.pc - 1], thread: t.id });
-      throw new ModelError(`address of ${name.slice(1)}: file-scope variables are not modelled (${where})`);
+    if (address) {
+      this.unmodelled.push({ kind: 'identifier', name: bare, file: f.file, line: this.codeOf(f).lines[f.pc - 1], thread: t.id });
+      throw new ModelError(`address of ${bare}: not a variable of this file or the model (${where})`);
     }
-    // The file's own #define or enumerator wins over the model's table of kernel constants.
-    const local = this.code.constant?.(name, f.file);
-    if (local !== undefined) {
-      f.stack.push(local);
-      return;
+    switch (m.kind) {
+      case 'local-const':
+      case 'const':
+        f.stack.push(m.v);
+        return;
+      case 'current':
+        f.stack.push(this.taskOf(t));
+        return;
+      case 'fn':
+        f.stack.push({ t: 'fn', name, file: f.file });
+        return;
+      default:
+        this.unmodelled.push({ kind: 'identifier', name, file: f.file, line: this.codeOf(f).lines[f.pc - 1], thread: t.id });
+        throw new ModelError(`unmodelled identifier ${name}`);
     }
-    if (this.prims.hasConstant(name)) {
-      f.stack.push(clone(this.prims.constant(name)));
-      return;
-    }
-    if (name === 'current') {
-      f.stack.push(this.taskOf(t));
-      return;
-    }
-    if (this.prims.get(name) || this.resolve(name, f.file)) {
-      f.stack.push({ t: 'fn', name, file: f.file });
-      return;
-    }
-    this.unmodelled.push({ kind: 'identifier', name, file: f.file, line: this.codeOf(f).lines[f.pc - 1], thread: t.id });
-    throw new ModelError(`unmodelled identifier ${name}`);
   }
 
   private taskOf(t: Thread): Ptr {
@@ -385,33 +402,43 @@ export class Machine {
     throw new ModelError(`unmodelled call ${name}()`);
   }
 
+  /** One primitive context per thread, re-aimed at each call (primitives run very often). */
+  private readonly ctxs = new Map<string, PrimCtx & { where: string }>();
+
   private ctx(t: Thread, where: string): PrimCtx {
-    const log = (): Change[] => this.log();
-    return {
-      s: this.s,
-      thread: t,
-      where,
-      get log() {
-        return log();
-      },
-      load: (p, what = 'argument') => load(this.s, this.asPtr(p, what, where)),
-      store: (p, v, what = 'argument') => store(this.s, this.asPtr(p, what, where), v, this.log()),
-      ptr: (v, what) => this.asPtr(v, what, where),
-      int: (v, what) => this.asInt(v, what, where),
-      choose: (label, options, dflt) => {
-        const picked = this.choices[label] ?? dflt;
-        const [file, line] = where.split(':');
-        this.choicesMade.push({ label, picked: options[picked] ?? String(picked), thread: t.id, file, line: Number(line) });
-        this.current?.notes.push(`choice ${label}: ${options[picked]}`);
-        return picked;
-      },
-      note: (text) => void this.current?.notes.push(text),
-      warn: (text) => {
-        const [file, line] = where.split(':');
-        this.warnings.push({ thread: t.id, file, line: Number(line), text });
-        this.current?.notes.push(`WARNING: ${text}`);
-      },
-    };
+    let c = this.ctxs.get(t.id);
+    if (!c) {
+      const log = (): Change[] => this.log();
+      const here = (): string => c!.where;
+      c = {
+        s: this.s,
+        thread: t,
+        where,
+        get log() {
+          return log();
+        },
+        load: (p, what = 'argument') => load(this.s, this.asPtr(p, what, here())),
+        store: (p, v, what = 'argument') => store(this.s, this.asPtr(p, what, here()), v, this.log()),
+        ptr: (v, what) => this.asPtr(v, what, here()),
+        int: (v, what) => this.asInt(v, what, here()),
+        choose: (label, options, dflt) => {
+          const picked = this.choices[label] ?? dflt;
+          const [file, line] = here().split(':');
+          this.choicesMade.push({ label, picked: options[picked] ?? String(picked), thread: t.id, file, line: Number(line) });
+          this.current?.notes.push(`choice ${label}: ${options[picked]}`);
+          return picked;
+        },
+        note: (text) => void this.current?.notes.push(text),
+        warn: (text) => {
+          const [file, line] = here().split(':');
+          this.warnings.push({ thread: t.id, file, line: Number(line), text });
+          this.current?.notes.push(`WARNING: ${text}`);
+        },
+      };
+      this.ctxs.set(t.id, c);
+    }
+    c.where = where;
+    return c;
   }
 
   asPtr(v: Value, what: string, where: string): Ptr {

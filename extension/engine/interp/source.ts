@@ -64,7 +64,8 @@ export class TreeCode implements CodeSource {
       table = this.parser.withTree(`tree:${this.root}/${file}`, this.text(file), (root) => fileGlobals(root, file, (n) => this.lookup.resolveCall(n, file) !== undefined));
       this.globals.set(file, table);
     }
-    return structuredClone(table.get(name));
+    const v = table.get(name);
+    return v === undefined ? undefined : structuredClone(v);
   }
 
   fn(name: string, fromFile?: string): Code | undefined {
@@ -182,7 +183,8 @@ export class ModelCode implements CodeSource {
   }
 
   global(name: string, file: string): Value | undefined {
-    return structuredClone(this.globalsByFile.get(file)?.get(name));
+    const v = this.globalsByFile.get(file)?.get(name);
+    return v === undefined ? undefined : structuredClone(v);
   }
 
   /** Constants the model's own files define, for those files only. */

@@ -5,6 +5,10 @@ import { type Lock, type Ptr, type Value, isLock, lock } from '../state/values';
 import { mmRec } from '../world/layout';
 import { def } from './define';
 
+function copyLock(l: Lock): Lock {
+  return { ...l, holders: [...l.holders] };
+}
+
 /** The lock at `p`; an uninitialised lock member (a driver struct) starts free. */
 export function lockAtPtr(ctx: PrimCtx, p: Ptr, kind: Lock['kind']): Lock {
   const v = load(ctx.s, p);
@@ -23,10 +27,10 @@ export function acquire(ctx: PrimCtx, p: Ptr, kind: Lock['kind'], what: string, 
   if (l.holders.includes(me) && (write || l.write)) throw new ModelError(`deadlock: ${me} takes ${what} it already holds (${ctx.where})`);
   const free = l.holders.length === 0 || (!write && !l.write && kind === 'rwsem');
   if (!free) return new Blocked(`${what} held by ${l.holders.join(', ')}`);
-  const before = structuredClone(l);
+  const before = copyLock(l);
   l.holders = [...l.holders, me];
   l.write = kind === 'rwsem' ? write : undefined;
-  ctx.log.push({ field: fieldName(ctx.s, p), before, after: structuredClone(l) });
+  ctx.log.push({ field: fieldName(ctx.s, p), before, after: copyLock(l) });
   return 0;
 }
 
@@ -37,10 +41,10 @@ export function release(ctx: PrimCtx, p: Ptr, kind: Lock['kind'], what: string):
     ctx.warn(`${me} releases ${what}, which it does not hold`);
     return 0;
   }
-  const before = structuredClone(l);
+  const before = copyLock(l);
   l.holders = l.holders.filter((h) => h !== me);
   if (!l.holders.length) l.write = undefined;
-  ctx.log.push({ field: fieldName(ctx.s, p), before, after: structuredClone(l) });
+  ctx.log.push({ field: fieldName(ctx.s, p), before, after: copyLock(l) });
   return 0;
 }
 
