@@ -13,6 +13,8 @@ import { type TreeIndex, indexFile } from './parsing/treeIndex';
  */
 export class Ctx implements vscode.Disposable {
   readonly output = vscode.window.createOutputChannel('Kernel Path Simulator', { log: true });
+  /** A debug session moved through a trace: the simulation panel showing that trace follows. */
+  readonly traceStep = new vscode.EventEmitter<{ scenario: string; tree: string; step: number }>();
   private parser: Promise<ParserService> | undefined;
   private readonly indexes = new Map<string, Promise<FunctionLookup>>();
   /** Where the tree-sitter .wasm files and queries are (also handed to the workers). */
@@ -82,6 +84,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.traceStep.dispose();
     this.output.dispose();
     void this.parser?.then((p) => p.dispose(), () => undefined);
   }

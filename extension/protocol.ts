@@ -3,6 +3,7 @@
  * versioned, and checked at runtime on receipt (a webview is another process; trust nothing).
  */
 import type { CallNode } from './parsing/callTree';
+import type { SimulationResult } from './engine/simulate';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -10,13 +11,21 @@ export const PROTOCOL_VERSION = 1;
 export type HostMessage =
   | { v: 1; type: 'pathTree'; tree: string; root: CallNode; depth: number }
   | { v: 1; type: 'children'; requestId: number; children: CallNode[] }
-  | { v: 1; type: 'error'; message: string };
+  | { v: 1; type: 'error'; message: string }
+  /** The simulation panel: a trace recorded with views, and the step to show. */
+  | { v: 1; type: 'trace'; trace: SimulationResult; step: number }
+  /** Move the panel to a step (the debug session follows the trace). */
+  | { v: 1; type: 'goto'; step: number };
 
 /** Webview → host. */
 export type WebviewMessage =
   | { v: 1; type: 'ready' }
   | { v: 1; type: 'open'; file: string; line: number }
-  | { v: 1; type: 'expand'; requestId: number; name: string; file: string };
+  | { v: 1; type: 'expand'; requestId: number; name: string; file: string }
+  /** The panel shows this step now (the host highlights its line in the editor). */
+  | { v: 1; type: 'step'; step: number; file: string; line: number }
+  /** Export: copy the ASCII timeline, save the JSON trace, or save the diagram (svg: its markup). */
+  | { v: 1; type: 'export'; format: 'ascii' | 'json' | 'svg'; svg?: string };
 
 type Check = (o: Record<string, unknown>) => boolean;
 
@@ -27,7 +36,17 @@ const webviewChecks: Record<WebviewMessage['type'], Check> = {
   ready: () => true,
   open: (o) => isStr(o.file) && isInt(o.line) && (o.line) >= 1,
   expand: (o) => isInt(o.requestId) && isStr(o.name) && isStr(o.file),
+  step: (o) => isInt(o.step) && (o.step as number) >= -1 && isStr(o.file) && isInt(o.line),
+  export: (o) => (o.format === 'ascii' || o.format === 'json' || (o.format === 'svg' && isStr(o.svg) && (o.svg as string).length < 5_000_000)) && (o.svg === undefined || isStr(o.svg)),
 };
+
+/** A trace the panel can show: the kpsim-trace format, this version, with its steps and views. */
+export function isPanelTrace(x: unknown): x is SimulationResult {
+  if (typeof x !== 'object' || x === null) return false;
+  const o = x as Record<string, unknown>;
+  return o.format === 'kpsim-trace' && o.version === 1 && Array.isArray(o.steps) && Array.isArray(o.views) && Array.isArray(o.threads)
+    && (o.steps as unknown[]).every((s) => typeof s === 'object' && s !== null && isStr((s as Record<string, unknown>).file) && isInt((s as Record<string, unknown>).line));
+}
 
 function isCallNode(x: unknown, depth = 0): x is CallNode {
   if (typeof x !== 'object' || x === null || depth > 64) return false;
@@ -43,6 +62,8 @@ const hostChecks: Record<HostMessage['type'], Check> = {
   pathTree: (o) => isStr(o.tree) && isInt(o.depth) && isCallNode(o.root),
   children: (o) => isInt(o.requestId) && Array.isArray(o.children) && o.children.every((c) => isCallNode(c)),
   error: (o) => isStr(o.message),
+  trace: (o) => isPanelTrace(o.trace) && isInt(o.step),
+  goto: (o) => isInt(o.step) && (o.step as number) >= -1,
 };
 
 function check<T>(x: unknown, checks: Record<string, Check>): T | undefined {

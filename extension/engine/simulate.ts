@@ -16,6 +16,7 @@ import type { Scenario, ThreadSpec } from './scenarios/types';
 import { type NotifierEvent, type State, load, obj } from './state/state';
 import { type Rec, type Value, isPtr, isRec, ptr, show, showPte } from './state/values';
 import { type DriverChoice, buildWorld, deviceArgs, nouveauArgs } from './world/build';
+import { type ViewModel, changedPaths, viewOf } from './trace/view';
 import { PAGE_SIZE, hasPage, hex, pageRec, pagePtr, pteAt } from './world/layout';
 
 export const TRACE_FORMAT = 'kpsim-trace';
@@ -38,6 +39,8 @@ export interface SimulateOptions {
   schedule?: string[];
   choices?: Record<string, number>;
   limits?: Partial<Limits>;
+  /** Record the view after each step that changed something, and each frame's locals (panel, debugger). */
+  views?: boolean;
 }
 
 export interface Check {
@@ -73,6 +76,8 @@ export interface SimulationResult {
   assumptions: string[];
   /** What each heap object is, to name pointers in the trace. */
   objects: Record<number, { kind: string; label: string; base?: number }>;
+  /** With `views`: the view before the first step (step -1) and after each step that changed it. */
+  views?: { step: number; view: ViewModel; changed: string[] }[];
   stats: { steps: number; instructions: number; ms: number };
 }
 
@@ -189,7 +194,20 @@ export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {
   const code = codeFor(tree);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   prims ??= kernelPrimitives();
-  const m = new Machine(s, code, prims, limits, options.choices ?? {});
+  let views: SimulationResult['views'];
+  let last: ViewModel | undefined;
+  const observe = (step: number): void => {
+    const v = viewOf(s);
+    const changed = last ? changedPaths(last, v) : [];
+    if (!last || changed.length) views?.push({ step, view: v, changed });
+    last = v;
+  };
+  const m = new Machine(s, code, prims, limits, options.choices ?? {}, options.views ? {
+    recordLocals: true,
+    afterStep: (done) => {
+      if (done.changes.length || done.notes.length) observe(done.i);
+    },
+  } : {});
   const initial = summarize(s);
   const initialRefs = new Map(s.world.folios.map((f) => [f, (obj(s, f).v as Rec).fields._refcount as number]));
 
@@ -231,7 +249,13 @@ export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {
     threads.push({ id, title, entry, status: 'runnable' });
   });
 
+  if (options.views) {
+    views = [];
+    observe(-1);
+  }
   const taken = schedule(m, s, options.schedule ? [...options.schedule] : []);
+  m.finish();
+  if (views) observe(m.trace.length - 1);
 
   for (const t of threads) {
     const th = s.threads.find((x) => x.id === t.id)!;
@@ -249,6 +273,7 @@ export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {
     schedule: taken, choices: options.choices ?? {},
     threads, steps: m.trace, events: s.events, unmodelled: m.unmodelled, warnings: m.warnings, checks,
     initial, final, assumptions: ASSUMPTIONS,
+    views,
     objects: Object.fromEntries(Object.entries(s.heap).filter(([, o]) => o.kind !== 'frame').map(([id, o]) => [id, { kind: o.kind, label: o.label, base: o.kind === 'pgtable' ? ((o.v as Rec).fields.base as number) : undefined }])),
     stats: { steps: m.trace.length, instructions: s.steps, ms: performance.now() - t0 },
   };

@@ -45,6 +45,8 @@ export interface TraceStep {
   prims: string[];
   changes: Change[];
   notes: string[];
+  /** The frame's locals as the statement starts (when the run records them: panel and debugger). */
+  locals?: Record<string, string>;
 }
 
 export interface Unmodelled {
@@ -78,6 +80,7 @@ export class Machine {
     private readonly prims: PrimitiveTable,
     private readonly limits: Limits = DEFAULT_LIMITS,
     private readonly choices: Record<string, number> = {},
+    private readonly observe: { recordLocals?: boolean; afterStep?: (done: TraceStep) => void } = {},
   ) {}
 
   /** Adds a thread that will call `entry` with `args`. */
@@ -148,8 +151,27 @@ export class Machine {
   }
 
   private step(t: Thread, f: Frame, line: number): void {
+    if (this.current) this.observe.afterStep?.(this.current);
     this.current = { i: this.trace.length, thread: t.id, fn: f.fn, file: f.file, line, depth: t.frames.length - 1, prims: [], changes: [], notes: [] };
+    if (this.observe.recordLocals) this.current.locals = this.localsOf(f);
     this.trace.push(this.current);
+  }
+
+  /** Ends the last step (so observers see it). */
+  finish(): void {
+    if (this.current) this.observe.afterStep?.(this.current);
+    this.current = undefined;
+  }
+
+  private localsOf(f: Frame): Record<string, string> {
+    const r = obj(this.s, f.locals).v;
+    const out: Record<string, string> = {};
+    if (typeof r !== 'object' || r === null || r.t !== 'rec') return out;
+    for (const [k, v] of Object.entries(r.fields)) {
+      if (k.startsWith('__')) continue;
+      out[k] = isPtr(v) && this.s.heap[v.obj] ? `&${fieldName(this.s, v)}` : show(v);
+    }
+    return out;
   }
 
   private log(): Change[] {
