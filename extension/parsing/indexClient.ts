@@ -1,4 +1,4 @@
-import { Worker } from 'worker_threads';
+import { type JobMessage, runWorkerJob } from './workerJob';
 import type { IndexProgress, TreeIndex } from './treeIndex';
 
 export interface IndexRequest {
@@ -7,10 +7,7 @@ export interface IndexRequest {
   dirs?: string[];
 }
 
-export type IndexWorkerMessage =
-  | ({ kind: 'progress' } & IndexProgress)
-  | { kind: 'done'; index: TreeIndex }
-  | { kind: 'error'; name: string; message: string };
+export type IndexWorkerMessage = JobMessage<IndexProgress, { index: TreeIndex }>;
 
 /**
  * Indexes a tree in a worker thread. Cancelling terminates the worker: a parse in progress
@@ -22,22 +19,5 @@ export function indexInWorker(
   onProgress: (p: IndexProgress) => void,
   cancel?: { onCancellationRequested(listener: () => void): unknown },
 ): Promise<TreeIndex> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerScript, { workerData: req });
-    let settled = false;
-    const finish = (f: () => void): void => {
-      if (settled) return;
-      settled = true;
-      f();
-      void worker.terminate();
-    };
-    worker.on('message', (m: IndexWorkerMessage) => {
-      if (m.kind === 'progress') onProgress(m);
-      else if (m.kind === 'done') finish(() => resolve(m.index));
-      else finish(() => reject(Object.assign(new Error(m.message), { name: m.name })));
-    });
-    worker.on('error', (e) => finish(() => reject(e)));
-    worker.on('exit', (code) => finish(() => reject(new Error(`index worker exited with code ${code}`))));
-    cancel?.onCancellationRequested(() => finish(() => reject(Object.assign(new Error('indexing cancelled'), { name: 'Cancelled' }))));
-  });
+  return runWorkerJob<IndexProgress, { index: TreeIndex }>(workerScript, req, { what: 'indexing', onProgress, cancel }).then((r) => r.index);
 }

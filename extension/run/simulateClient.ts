@@ -1,4 +1,4 @@
-import { Worker } from 'worker_threads';
+import { type JobMessage, runWorkerJob } from '../parsing/workerJob';
 import type { SimulateOptions, SimulationResult } from '../engine/simulate';
 import type { TreeIndex } from '../parsing/treeIndex';
 
@@ -20,10 +20,7 @@ export interface SimulateOutcome {
   ascii: string;
 }
 
-export type SimulateWorkerMessage =
-  | { kind: 'progress'; message: string }
-  | ({ kind: 'done' } & SimulateOutcome)
-  | { kind: 'error'; name: string; message: string; stack?: string };
+export type SimulateWorkerMessage = JobMessage<{ message: string }, SimulateOutcome>;
 
 /** The worker's heap limit: a runaway simulation kills its worker, never the extension host. */
 const MAX_HEAP_MB = 1024;
@@ -39,23 +36,7 @@ export function simulateInWorker(
   onProgress: (message: string) => void = () => {},
   cancel?: { onCancellationRequested(listener: () => void): unknown },
 ): Promise<SimulateOutcome> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerScript, { workerData: req, resourceLimits: { maxOldGenerationSizeMb: MAX_HEAP_MB } });
-    let settled = false;
-    const finish = (f: () => void): void => {
-      if (settled) return;
-      settled = true;
-      f();
-      void worker.terminate();
-    };
-    worker.on('message', (m: SimulateWorkerMessage) => {
-      if (m.kind === 'progress') {
-        if (!settled) onProgress(m.message);
-      } else if (m.kind === 'done') finish(() => resolve({ result: m.result, ascii: m.ascii }));
-      else finish(() => reject(Object.assign(new Error(m.message), { name: m.name, stack: m.stack ?? `${m.name}: ${m.message}` })));
-    });
-    worker.on('error', (e) => finish(() => reject(Object.assign(new Error(`the simulation worker crashed: ${e.message}`), { name: 'WorkerCrash' }))));
-    worker.on('exit', (code) => finish(() => reject(Object.assign(new Error(`the simulation worker exited with code ${code} before it finished`), { name: 'WorkerCrash' }))));
-    cancel?.onCancellationRequested(() => finish(() => reject(Object.assign(new Error('simulation cancelled'), { name: 'Cancelled' }))));
-  });
+  return runWorkerJob<{ message: string }, SimulateOutcome>(workerScript, req, {
+    what: 'simulation', onProgress: (p) => onProgress(p.message), cancel, resourceLimits: { maxOldGenerationSizeMb: MAX_HEAP_MB },
+  }).then((r) => ({ result: r.result, ascii: r.ascii }));
 }
