@@ -81,6 +81,16 @@ export const PROCESS = [
   }),
   def('misc', ['need_resched', 'spin_needbreak'], 'no rescheduling requests in the model: 0', {}, () => 0),
   def('misc', ['fatal_signal_pending', 'signal_pending'], "a choice point: is a (fatal) signal pending? (no, unless the scenario chooses 'pending')", {}, (ctx) => ctx.choose('signal', ['none', 'pending'], 0)),
+  def('mm', ['should_zap_page', 'should_zap_folio'], 'zap_details filters nothing in the modelled zaps (no mapping to skip): 1', {}, () => 1),
+  def('mm', ['zap_install_uffd_wp_if_needed', 'zap_drop_markers', 'zap_drop_file_uffd_wp'], 'no userfaultfd markers in the model: 0', {}, () => 0),
+  def('rmap', ['page_try_dup_anon_rmap'], 'fork shares an anonymous page (pre-folio API): mapcount up, 0 (success)', { writes: ['mapcount'], sched: true }, (ctx, a) => {
+    const page = ctx.ptr(a[0], 'page');
+    const folio = folioOf(ctx.s, page);
+    const f = obj(ctx.s, folio.obj).v as Rec;
+    ctx.store({ ...page, path: [...page.path, '_mapcount'] }, (pageRec(ctx.s, page).fields._mapcount as number) + 1);
+    ctx.store({ ...folio, path: ['_mapcount'] }, (f.fields._mapcount as number) + 1);
+    return 0;
+  }),
   def('mm', ['reclaim_pt_is_enabled', 'try_get_and_clear_pmd', 'should_zap_cows'], 'page-table reclaim is off in the model: 0 / zap private copies: 1', {}, (_ctx, a) => (a.length === 1 ? 1 : 0)),
   def('mm', 'kpsim_pte_ptr', 'model: pointer to the PTE of an address (NULL without a table)', {}, (ctx, a) => ptePtr(ctx.s, ctx.ptr(a[0], 'mm').obj, ctx.int(a[1], 'address'))),
 ];

@@ -88,3 +88,13 @@ test('mmu_interval_notifier_insert registers a notifier over the range, remove d
   assert.equal(call(ctx, 'time_after', 5, 0), 0, 'the timeout has not expired unless chosen');
   assert.equal(call(testCtx(w.s, 'cpu0', { choices: { timeout: 1 } }), 'time_after', 5, 0), 1);
 });
+
+test('older zap and fork helpers: nothing filtered, no markers, pre-folio dup of an anonymous page', () => {
+  const w = smallWorld();
+  const ctx = testCtx(w.s);
+  assert.equal(call(ctx, 'should_zap_page', null, w.page), 1);
+  assert.equal(call(ctx, 'should_zap_folio', null, w.folio), 1);
+  assert.equal(call(ctx, 'zap_install_uffd_wp_if_needed', w.vma, ADDR, w.pte, null, readPte(w.s, w.pte)), 0);
+  assert.equal(call(ctx, 'page_try_dup_anon_rmap', w.page, 0, w.vma), 0);
+  assert.equal(recOf(w.s, w.folio).fields._mapcount, 2);
+});
