@@ -25,7 +25,7 @@ await Promise.all([
   esbuild.build({ ...node, entryPoints: { cli: 'extension/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
   esbuild.build({
     bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
-    entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist', logLevel: 'warning',
+    entryPoints: { webview: 'webview/main.ts', panel: 'webview/panel.ts' }, outdir: 'dist', logLevel: 'warning',
   }),
 ]);
 chmodSync('dist/cli.js', 0o755);
@@ -33,7 +33,7 @@ chmodSync('dist/cli.js', 0o755);
 // Extension-host tests (run by @vscode/test-cli in code-server): only when asked.
 if (process.argv.includes('--tests')) {
   await esbuild.build({
-    ...node, entryPoints: { index: 'test/integration/index.ts', 'extension.test': 'test/integration/extension.test.ts' },
+    ...node, entryPoints: { index: 'test/integration/index.ts', 'extension.test': 'test/integration/extension.test.ts', 'debug.test': 'test/integration/debug.test.ts', 'panel.test': 'test/integration/panel.test.ts' },
     outdir: 'out/test/integration', external: ['vscode', 'mocha'],
   });
 }

@@ -3,21 +3,27 @@ import * as vscode from 'vscode';
 import { Ctx } from './ctx';
 import { Commands } from './commands/table';
 import { showCallPath, showPath } from './commands/showCallPath';
-import { openTraceLocation, simulatePath, simulateScenario } from './commands/simulatePath';
+import { openTrace, openTraceLocation, simulatePath, simulateScenario } from './commands/simulatePath';
 import { kernelRootOf } from './commands/tree';
+import { registerDebug } from './debug/register';
 import { registerCodeLens } from './views/codeLens';
+import { SimulationPanels } from './views/simulationPanel';
 import { TraceDocuments } from './views/traceDocument';
 
 /** Wires the features together. Nothing heavy here: the grammar loads on first use. */
-export function activate(extension: vscode.ExtensionContext): { ctx: Ctx } {
+export function activate(extension: vscode.ExtensionContext): { ctx: Ctx; panels: SimulationPanels } {
   const ctx = new Ctx(extension);
   const traces = new TraceDocuments(extension.extensionUri);
+  const panels = new SimulationPanels(ctx, traces);
   extension.subscriptions.push(
     ctx,
     registerCodeLens(ctx),
     traces.register(),
-    vscode.commands.registerCommand(Commands.simulatePath, (arg: unknown) => simulatePath(ctx, traces, arg)),
-    vscode.commands.registerCommand(Commands.simulateScenario, () => simulateScenario(ctx, traces)),
+    panels.register(),
+    registerDebug(ctx),
+    vscode.commands.registerCommand(Commands.simulatePath, (arg: unknown) => simulatePath(ctx, panels, arg)),
+    vscode.commands.registerCommand(Commands.simulateScenario, () => simulateScenario(ctx, panels)),
+    vscode.commands.registerCommand(Commands.openTrace, (arg: unknown) => openTrace(ctx, panels, arg)),
     vscode.commands.registerCommand(Commands.showCallPath, (arg: unknown) => showCallPath(ctx, arg)),
     vscode.commands.registerCommand(Commands.showPath, () => showPath(ctx)),
     vscode.commands.registerCommand(Commands.openTraceLocation, (arg: unknown) => openTraceLocation(ctx, arg)),
@@ -28,7 +34,7 @@ export function activate(extension: vscode.ExtensionContext): { ctx: Ctx } {
       if (root && !path.relative(root, doc.uri.fsPath).startsWith('..')) void ctx.refreshFile(root, doc.uri.fsPath);
     }),
   );
-  return { ctx };
+  return { ctx, panels };
 }
 
 export function deactivate(): void {}

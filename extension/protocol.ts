@@ -12,10 +12,17 @@ export type HostMessage =
   | { v: 1; type: 'pathTree'; tree: string; root: CallNode; depth: number }
   | { v: 1; type: 'children'; requestId: number; children: CallNode[] }
   | { v: 1; type: 'error'; message: string }
-  /** The simulation panel: a trace recorded with views, and the step to show. */
-  | { v: 1; type: 'trace'; trace: SimulationResult; step: number }
+  /** The simulation panel: a trace recorded with views, and the step to show (sentAt: host clock, ms, for timing). */
+  | { v: 1; type: 'trace'; trace: SimulationResult; step: number; sentAt?: number }
+  /**
+   * The same as 'trace' with the trace as JSON text: one string crosses the host, the workbench and
+   * the webview frames far faster than a large object graph (the panel parses and checks it).
+   */
+  | { v: 1; type: 'traceText'; json: string; step: number; sentAt?: number }
   /** Move the panel to a step (the debug session follows the trace). */
-  | { v: 1; type: 'goto'; step: number };
+  | { v: 1; type: 'goto'; step: number }
+  /** The simulation panel before its trace arrives: what the host is doing (indexing, simulating). */
+  | { v: 1; type: 'status'; message: string };
 
 /** Webview → host. */
 export type WebviewMessage =
@@ -25,7 +32,9 @@ export type WebviewMessage =
   /** The panel shows this step now (the host highlights its line in the editor). */
   | { v: 1; type: 'step'; step: number; file: string; line: number }
   /** Export: copy the ASCII timeline, save the JSON trace, or save the diagram (svg: its markup). */
-  | { v: 1; type: 'export'; format: 'ascii' | 'json' | 'svg'; svg?: string };
+  | { v: 1; type: 'export'; format: 'ascii' | 'json' | 'svg'; svg?: string }
+  /** Open the trace as the read-only ASCII document. */
+  | { v: 1; type: 'openText' };
 
 type Check = (o: Record<string, unknown>) => boolean;
 
@@ -36,16 +45,64 @@ const webviewChecks: Record<WebviewMessage['type'], Check> = {
   ready: () => true,
   open: (o) => isStr(o.file) && isInt(o.line) && (o.line) >= 1,
   expand: (o) => isInt(o.requestId) && isStr(o.name) && isStr(o.file),
-  step: (o) => isInt(o.step) && (o.step as number) >= -1 && isStr(o.file) && isInt(o.line),
-  export: (o) => (o.format === 'ascii' || o.format === 'json' || (o.format === 'svg' && isStr(o.svg) && (o.svg as string).length < 5_000_000)) && (o.svg === undefined || isStr(o.svg)),
+  step: (o) => isInt(o.step) && o.step >= -1 && isStr(o.file) && isInt(o.line),
+  export: (o) => (o.format === 'ascii' || o.format === 'json' || (o.format === 'svg' && isStr(o.svg) && o.svg.length < 5_000_000)) && (o.svg === undefined || isStr(o.svg)),
+  openText: () => true,
 };
+
+/**
+ * What is wrong with a trace for the panel, in words (undefined when nothing is): the kpsim-trace
+ * format, this version, its threads and steps, and the views it was recorded with.
+ */
+export function panelTraceProblem(x: unknown): string | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return 'it is not a JSON object';
+  const o = x as Record<string, unknown>;
+  if (o.format !== 'kpsim-trace') return `it is not a kpsim trace (format is ${JSON.stringify(o.format) ?? 'missing'}, expected "kpsim-trace")`;
+  if (o.version !== 1) return `it is version ${JSON.stringify(o.version)} of the trace format; this extension reads version 1`;
+  const sc = o.scenario as Record<string, unknown> | undefined;
+  if (typeof sc !== 'object' || sc === null || !isStr(sc.id)) return 'it has no scenario id';
+  if (!isStr(o.tree)) return 'it does not name its kernel tree';
+  if (!Array.isArray(o.threads) || !o.threads.every((t) => typeof t === 'object' && t !== null && isStr((t as Record<string, unknown>).id))) return 'its threads are missing or malformed';
+  if (!Array.isArray(o.steps)) return 'it has no steps';
+  for (let k = 0; k < o.steps.length; k++) {
+    const s = o.steps[k] as Record<string, unknown> | null;
+    if (typeof s !== 'object' || s === null || !isStr(s.file) || !isInt(s.line) || !isStr(s.thread) || !isStr(s.fn) || !Array.isArray(s.changes) || !Array.isArray(s.notes)) {
+      return `step ${k} is malformed (a step has thread, fn, file, line, changes and notes)`;
+    }
+  }
+  if (!Array.isArray(o.events)) return 'it has no notifier events list';
+  if (!Array.isArray(o.views)) return 'it was recorded without views (the panel needs them): simulate it again in VS Code, or with `kpsim simulate --json --views`';
+  if (o.views.length === 0) return 'its views are empty';
+  let last = -Infinity;
+  for (let k = 0; k < o.views.length; k++) {
+    const v = o.views[k] as Record<string, unknown> | null;
+    if (typeof v !== 'object' || v === null || !isInt(v.step) || typeof v.view !== 'object' || v.view === null || !Array.isArray(v.changed)) return `view ${k} is malformed (a view has step, view and changed)`;
+    if (v.step < last) return `view ${k} is out of step order`;
+    last = v.step;
+    const m = v.view as Record<string, unknown>;
+    if (!Array.isArray(m.addresses) || !Array.isArray(m.devices) || typeof m.locks !== 'object' || typeof m.notifier !== 'object' || typeof m.threads !== 'object') return `view ${k} lacks addresses, devices, locks, notifier or threads`;
+  }
+  return undefined;
+}
 
 /** A trace the panel can show: the kpsim-trace format, this version, with its steps and views. */
 export function isPanelTrace(x: unknown): x is SimulationResult {
+  return panelTraceProblem(x) === undefined;
+}
+
+/** What the simulation panel saves with setState; its WebviewPanelSerializer gets it back after a window reload. */
+export interface PanelState {
+  v: 1;
+  trace: SimulationResult;
+  step: number;
+  speed?: string;
+  changesOnly?: boolean;
+}
+
+export function isPanelState(x: unknown): x is PanelState {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  return o.format === 'kpsim-trace' && o.version === 1 && Array.isArray(o.steps) && Array.isArray(o.views) && Array.isArray(o.threads)
-    && (o.steps as unknown[]).every((s) => typeof s === 'object' && s !== null && isStr((s as Record<string, unknown>).file) && isInt((s as Record<string, unknown>).line));
+  return o.v === 1 && isInt(o.step) && o.step >= -1 && (o.speed === undefined || isStr(o.speed)) && isPanelTrace(o.trace);
 }
 
 function isCallNode(x: unknown, depth = 0): x is CallNode {
@@ -62,8 +119,10 @@ const hostChecks: Record<HostMessage['type'], Check> = {
   pathTree: (o) => isStr(o.tree) && isInt(o.depth) && isCallNode(o.root),
   children: (o) => isInt(o.requestId) && Array.isArray(o.children) && o.children.every((c) => isCallNode(c)),
   error: (o) => isStr(o.message),
-  trace: (o) => isPanelTrace(o.trace) && isInt(o.step),
-  goto: (o) => isInt(o.step) && (o.step as number) >= -1,
+  trace: (o) => isPanelTrace(o.trace) && isInt(o.step) && (o.sentAt === undefined || typeof o.sentAt === 'number'),
+  traceText: (o) => isStr(o.json) && o.json.length < 500_000_000 && isInt(o.step) && (o.sentAt === undefined || typeof o.sentAt === 'number'),
+  goto: (o) => isInt(o.step) && o.step >= -1,
+  status: (o) => isStr(o.message),
 };
 
 function check<T>(x: unknown, checks: Record<string, Check>): T | undefined {

@@ -13,9 +13,10 @@ usage:
   kpsim index  --tree DIR [--json]           files, functions and parse errors of a tree
   kpsim scenarios [--json]                   the scenarios the engine runs
   kpsim simulate --tree DIR --scenario ID [--json|--ascii] [--out FILE] [--schedule dev0,cpu1,...]
-                 [--driver auto|test_hmm|nouveau|kpsim] [--choice timeout=1 ...]
+                 [--driver auto|test_hmm|nouveau|kpsim] [--choice timeout=1 ...] [--views]
                                              run the tree's own code in a scenario; exit 1 if a
-                                             check fails, 2 if a call is not modelled
+                                             check fails, 2 if a call is not modelled; --views
+                                             records what VS Code's simulation panel draws
   kpsim --version                            version and the parser backend in use
 
 options:
@@ -39,6 +40,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       driver: { type: 'string', default: 'auto' },
       choice: { type: 'string', multiple: true },
       'allow-unmodelled': { type: 'boolean', default: false },
+      views: { type: 'boolean', default: false },
     },
   });
   const backend = values.backend;
@@ -64,7 +66,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     case 'simulate':
       if (values.json && values.ascii) throw new CliError('--json and --ascii exclude each other');
       return withTree(values.tree, backend, (t) =>
-        runSimulate(t, { scenario: values.scenario, json: values.json, out: values.out, allowUnmodelled: values['allow-unmodelled'], schedule: values.schedule, driver: values.driver, choices: values.choice }, io));
+        runSimulate(t, { scenario: values.scenario, json: values.json, out: values.out, allowUnmodelled: values['allow-unmodelled'], schedule: values.schedule, driver: values.driver, choices: values.choice, views: values.views }, io));
     default:
       throw new CliError(`unknown command '${command}'\n\n${USAGE}`);
   }

@@ -24,6 +24,8 @@ export interface SimulateArgs {
   driver?: string;
   /** label=index pairs for the model's choice points. */
   choices?: string[];
+  /** Record the panel's views and each step's locals (a trace VS Code's "Open a saved trace…" shows). */
+  views?: boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export function runSimulate(tree: OpenTree, a: SimulateArgs, io: CliIo): number 
   }
   let r;
   try {
-    r = simulate({ root: tree.root, lookup: tree.lookup, parser: tree.parser }, a.scenario, { schedule: a.schedule?.split(',').filter(Boolean), driver: driver as DriverPreference, choices });
+    r = simulate({ root: tree.root, lookup: tree.lookup, parser: tree.parser }, a.scenario, { schedule: a.schedule?.split(',').filter(Boolean), driver: driver as DriverPreference, choices, views: a.views });
   } catch (e) {
     if (e instanceof SimulationError) {
       io.err(`kpsim: ${e.message}`);

@@ -13,6 +13,12 @@ export const Commands = {
   reindexTree: 'kernelPathSim.reindexTree',
   /** Links in a trace document: open a file at a line, beside the trace. */
   openTraceLocation: 'kernelPathSim.openTraceLocation',
+  /** Code lens: run the scenario that enters at a function as a debug session (kpsim debugger). */
+  debugPath: 'kernelPathSim.debugPath',
+  /** Palette: pick a scenario and step through it in the debugger. */
+  debugScenario: 'kernelPathSim.debugScenario',
+  /** Palette: open a saved JSON trace in the simulation panel. */
+  openTrace: 'kernelPathSim.openTrace',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -48,6 +54,9 @@ export interface CommandArgs {
   [Commands.showPath]: [];
   [Commands.reindexTree]: [];
   [Commands.openTraceLocation]: [OpenTraceLocationArgs];
+  [Commands.debugPath]: [SimulatePathArgs?];
+  [Commands.debugScenario]: [];
+  [Commands.openTrace]: [unknown?];
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

@@ -5,7 +5,8 @@ import { Commands, type LensArgs } from '../commands/table';
 
 /**
  * Above each function of the device-exclusive family in a C file: "Simulate this path" (runs the
- * scenario that enters there and opens its trace) and "Show call path" (the path view).
+ * scenario that enters there and opens its trace), "Show call path" (the path view) and "Debug this
+ * path" (the same scenario as a debug session).
  */
 export class FamilyCodeLensProvider implements vscode.CodeLensProvider {
   /** The last lenses of each document: served while a parse fails mid-edit, so they never flicker. */
@@ -41,6 +42,12 @@ export class FamilyCodeLensProvider implements vscode.CodeLensProvider {
               title: 'Show call path',
               tooltip: `Follow ${f.name} through this kernel tree: its call tree down to the kernel helpers`,
               command: Commands.showCallPath,
+              arguments: [args],
+            }),
+            new vscode.CodeLens(range, {
+              title: 'Debug this path',
+              tooltip: `Step through a scenario that enters at ${f.name} in the debugger: forwards, backwards, breakpoints, locals and the mm state`,
+              command: Commands.debugPath,
               arguments: [args],
             }),
           ];

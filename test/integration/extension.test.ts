@@ -49,6 +49,22 @@ function traceTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === 'kpsim-trace');
 }
 
+/** The simulation panels' tabs (webviews of view type kernelPathSim.simulation). */
+function panelTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('kernelPathSim.simulation'));
+}
+
+/** What activate() returns: the shared services and the simulation panels. */
+interface Api {
+  panels: { all: readonly { scenario: string; tree: string; trace?: unknown; openText(): Promise<vscode.Uri | undefined> }[] };
+}
+
+function api(): Api {
+  const ext = vscode.extensions.getExtension<Api>(EXT_ID);
+  assert.ok(ext?.isActive, 'the extension is active');
+  return ext.exports;
+}
+
 /** The arguments of a trace link (a command: URI that opens a file at a line). */
 function linkArgs(link: vscode.DocumentLink): { path: string; line: number; column?: number } {
   assert.ok(link.target, 'the link has a target');
@@ -75,12 +91,12 @@ suite('Kernel Path Simulator in the extension host', () => {
     await vscode.window.showTextDocument(doc);
     const found = await lenses('mm/memory.c');
     const family = ['restore_exclusive_pte', 'try_restore_exclusive_pte', 'copy_nonpresent_pte', 'zap_nonpresent_ptes', 'remove_device_exclusive_entry'];
-    // Two lenses per function, on the same line: simulate, then the call path.
+    // Three lenses per function, on the same line: simulate, the call path, debug.
     const names = found.map((l) => (l.command?.arguments?.[0] as { name: string }).name);
-    assert.deepStrictEqual(names, family.flatMap((n) => [n, n]));
-    assert.deepStrictEqual(found.map((l) => l.command?.title), family.flatMap(() => ['Simulate this path', 'Show call path']));
-    assert.deepStrictEqual(found.map((l) => l.command?.command), family.flatMap(() => ['kernelPathSim.simulatePath', 'kernelPathSim.showCallPath']));
-    for (let i = 0; i < found.length; i += 2) assert.ok(found[i].range.isEqual(found[i + 1].range));
+    assert.deepStrictEqual(names, family.flatMap((n) => [n, n, n]));
+    assert.deepStrictEqual(found.map((l) => l.command?.title), family.flatMap(() => ['Simulate this path', 'Show call path', 'Debug this path']));
+    assert.deepStrictEqual(found.map((l) => l.command?.command), family.flatMap(() => ['kernelPathSim.simulatePath', 'kernelPathSim.showCallPath', 'kernelPathSim.debugPath']));
+    for (let i = 0; i < found.length; i += 3) assert.ok(found[i].range.isEqual(found[i + 1].range) && found[i].range.isEqual(found[i + 2].range));
     for (const l of found) {
       const { name } = l.command?.arguments?.[0] as { name: string };
       // The lens line is where the definition starts: the name is on it or on the next line.
@@ -94,7 +110,7 @@ suite('Kernel Path Simulator in the extension host', () => {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(ws(), 'mm/rmap.c'));
     const editor = await vscode.window.showTextDocument(doc);
     const before = await lenses('mm/rmap.c');
-    assert.strictEqual(before.length, 2, 'make_device_exclusive: simulate and call path');
+    assert.strictEqual(before.length, 3, 'make_device_exclusive: simulate, call path, debug');
     const line = before[0].range.start.line;
     await editor.edit((e) => e.insert(new vscode.Position(line, 0), '/* moved */\n\n'));
     const after = await lenses('mm/rmap.c');
@@ -102,7 +118,7 @@ suite('Kernel Path Simulator in the extension host', () => {
     // An unbalanced brace mid-typing: the function still has its lens.
     await editor.edit((e) => e.insert(new vscode.Position(line + 4, 0), 'if (x) {\n'));
     const typing = await lenses('mm/rmap.c');
-    assert.strictEqual(typing.length, 2);
+    assert.strictEqual(typing.length, 3);
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
@@ -118,14 +134,24 @@ suite('Kernel Path Simulator in the extension host', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  test('Simulate this path: a quick pick of the scenarios that enter there, then the trace beside the editor, with links', async () => {
+  test('Simulate this path: a quick pick of the scenarios that enter there, then the panel beside the editor; its ASCII trace has links', async () => {
     const rmap = vscode.Uri.joinPath(ws(), 'mm/rmap.c');
     await vscode.window.showTextDocument(rmap, { viewColumn: vscode.ViewColumn.One });
     const cmd = await lens('mm/rmap.c', 'make_device_exclusive', 'Simulate this path');
     assert.strictEqual(cmd.command, 'kernelPathSim.simulatePath');
     const uri = await acceptingQuickPick(vscode.commands.executeCommand<vscode.Uri | undefined>(cmd.command, ...((cmd.arguments ?? []) as unknown[])));
-    assert.ok(uri, 'a trace was opened');
-    assert.strictEqual(uri.scheme, 'kpsim-trace');
+    assert.ok(uri, 'a simulation ran');
+    assert.strictEqual(uri.scheme, 'kpsim-trace', 'the run\'s ASCII trace document');
+    // The panel, beside the editor; the source keeps the focus; no text document opened by itself.
+    const panelTab = await poll('the simulation panel', () => panelTabs().find((t) => t.label === 'Simulation: exclusive-then-cpu-write'));
+    assert.strictEqual(panelTab.group.viewColumn, vscode.ViewColumn.Two, 'beside the editor');
+    assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, rmap.fsPath, 'the editor keeps the focus');
+    assert.deepStrictEqual(traceTabs(), [], 'the text trace opens only on request');
+    const panel = api().panels.all.find((p) => p.scenario === 'exclusive-then-cpu-write');
+    assert.ok(panel?.trace, 'the panel has its trace');
+
+    // "Open as text": the read-only ASCII trace, in the panel's group.
+    assert.strictEqual((await panel.openText())?.toString(), uri.toString());
     const tab = await poll('the trace tab', () => traceTabs().find((t) => (t.input as vscode.TabInputText).uri.toString() === uri.toString()));
     assert.strictEqual(tab.group.viewColumn, vscode.ViewColumn.Two, 'beside the editor');
     assert.strictEqual(tab.isPreview, false);
@@ -137,8 +163,6 @@ suite('Kernel Path Simulator in the extension host', () => {
     assert.match(text, /^kpsim: exclusive-then-cpu-write on examples: PASS \(\d+\/\d+ checks\)/);
     assert.ok(text.includes('make_device_exclusive'));
     assert.strictEqual(doc.languageId, 'kpsim-trace');
-    // The cursor is on the first step of the function the lens was above.
-    assert.match(doc.lineAt(editor.selection.active.line).text, /^ {2}\d+ +dev0 +mm\/rmap\.c:\d+ +make_device_exclusive /);
 
     // Hovering a step shows all it did (that column is off-screen in a narrow editor).
     const pteLine = text.split('\n').findIndex((l) => /mm\/rmap\.c:\d+ +make_device_exclusive +PTE 0x/.test(l));
@@ -183,6 +207,9 @@ suite('Kernel Path Simulator in the extension host', () => {
     const b = await vscode.commands.executeCommand<vscode.Uri>(cmd.command, args);
     assert.ok(a && b && a.toString() !== b.toString(), `${a?.toString()} vs ${b?.toString()}`);
     for (const u of [a, b]) assert.match((await vscode.workspace.openTextDocument(u)).getText(), /^kpsim: exclusive-stays on examples: PASS/);
+    // One panel: the second run replaced the first one's trace in it.
+    await poll('the panel', () => panelTabs().find((t) => t.label === 'Simulation: exclusive-stays'));
+    assert.strictEqual(panelTabs().length, 1);
 
     // A function no scenario lists: every scenario is offered (the first is the default).
     const none = { ...(cmd.arguments?.[0] as object), name: 'kpsim_test_no_scenario_enters_here' };
@@ -198,7 +225,7 @@ suite('Kernel Path Simulator in the extension host', () => {
     const uri = await acceptingQuickPick(vscode.commands.executeCommand<vscode.Uri | undefined>('kernelPathSim.simulateScenario'));
     assert.ok(uri);
     assert.match((await vscode.workspace.openTextDocument(uri)).getText(), new RegExp(`^kpsim: ${SCENARIOS[0].id} on examples: PASS`));
-    await poll('the trace beside', () => traceTabs().find((t) => t.group.viewColumn === vscode.ViewColumn.Two));
+    await poll('the panel beside', () => panelTabs().find((t) => t.group.viewColumn === vscode.ViewColumn.Two && t.label === `Simulation: ${SCENARIOS[0].id}`));
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -208,6 +235,7 @@ suite('Kernel Path Simulator in the extension host', () => {
     const r = await vscode.commands.executeCommand<vscode.Uri | undefined>(cmd.command, { ...(cmd.arguments?.[0] as object), scenario: 'no-such-scenario' });
     assert.strictEqual(r, undefined);
     assert.deepStrictEqual(traceTabs(), []);
+    assert.deepStrictEqual(panelTabs(), [], 'no panel either');
     // Bad link arguments are ignored, not thrown.
     await vscode.commands.executeCommand('kernelPathSim.openTraceLocation', { path: 42 });
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

@@ -17,3 +17,100 @@ test('malformed messages are rejected', () => {
   assert.equal(parseHostMessage({ v: 1, type: 'pathTree', tree: 't', depth: 2, root: { name: 3 } }), undefined);
   assert.equal(parseHostMessage({ v: 1, type: 'children', requestId: 1, children: [{}] }), undefined);
 });
+
+// ---- the simulation panel's messages ---------------------------------------------------------
+import { isPanelState, isPanelTrace, panelTraceProblem } from '../../extension/protocol';
+
+function tinyTrace(): Record<string, unknown> {
+  return {
+    format: 'kpsim-trace', version: 1, scenario: { id: 's', title: 'S', description: '', mirrors: '' }, tree: 'v6.18.15',
+    threads: [{ id: 'dev0', title: 't', entry: 'f', status: 'done' }],
+    steps: [{ i: 0, thread: 'dev0', fn: 'f', file: 'mm/rmap.c', line: 1, depth: 0, prims: [], changes: [], notes: [] }],
+    events: [],
+    views: [{ step: -1, view: { addresses: [], devices: [], locks: {}, notifier: { seq: 0, active: 0, event: '' }, threads: {} }, changed: [] }],
+  };
+}
+
+test('panel messages: well-formed ones pass', () => {
+  assert.ok(parseHostMessage({ v: 1, type: 'trace', trace: tinyTrace(), step: -1 }));
+  assert.ok(parseHostMessage({ v: 1, type: 'trace', trace: tinyTrace(), step: 0, sentAt: 1700000000000 }));
+  assert.ok(parseHostMessage({ v: 1, type: 'traceText', json: JSON.stringify(tinyTrace()), step: -1, sentAt: 1 }));
+  assert.ok(parseHostMessage({ v: 1, type: 'goto', step: 3 }));
+  assert.ok(parseHostMessage({ v: 1, type: 'status', message: 'Indexing…' }));
+  assert.ok(parseWebviewMessage({ v: 1, type: 'step', step: 5, file: 'mm/memory.c', line: 4290 }));
+  assert.ok(parseWebviewMessage({ v: 1, type: 'step', step: -1, file: '', line: 0 }), 'back to the start: no line');
+  for (const format of ['ascii', 'json'] as const) assert.ok(parseWebviewMessage({ v: 1, type: 'export', format }));
+  assert.ok(parseWebviewMessage({ v: 1, type: 'export', format: 'svg', svg: '<svg/>' }));
+  assert.ok(parseWebviewMessage({ v: 1, type: 'openText' }));
+});
+
+test('panel messages: malformed ones are rejected, whatever they hold', () => {
+  const bad: unknown[] = [
+    { v: 1, type: 'trace', trace: {}, step: 0 },
+    { v: 1, type: 'trace', trace: tinyTrace(), step: 'x' },
+    { v: 1, type: 'trace', trace: tinyTrace(), step: 0, sentAt: 'now' },
+    { v: 1, type: 'trace', trace: { ...tinyTrace(), views: undefined }, step: 0 },
+    { v: 1, type: 'traceText', json: tinyTrace(), step: 0 },
+    { v: 1, type: 'traceText', json: '{}', step: 'x' },
+    { v: 1, type: 'traceText', json: '{}', step: 0, sentAt: '1' },
+    { v: 1, type: 'goto', step: -2 },
+    { v: 1, type: 'goto', step: 1.5 },
+    { v: 1, type: 'goto' },
+    { v: 1, type: 'status', message: 3 },
+    { v: 2, type: 'goto', step: 1 },
+  ];
+  for (const b of bad) assert.equal(parseHostMessage(b), undefined, JSON.stringify(b)?.slice(0, 120));
+  const badFromWebview: unknown[] = [
+    { v: 1, type: 'step', step: -2, file: 'a.c', line: 1 },
+    { v: 1, type: 'step', step: 1, file: 3, line: 1 },
+    { v: 1, type: 'step', step: 1, file: 'a.c' },
+    { v: 1, type: 'export', format: 'pdf' },
+    { v: 1, type: 'export', format: 'svg' },
+    { v: 1, type: 'export', format: 'svg', svg: 42 },
+    { v: 1, type: 'export', format: 'svg', svg: 'x'.repeat(5_000_001) },
+    { v: 1, type: 'export', format: 'ascii', svg: {} },
+    { v: 1, type: 'openText ' },
+    { v: 1, type: 'constructor' },
+    { v: 1, type: 'hasOwnProperty' },
+  ];
+  for (const b of badFromWebview) assert.equal(parseWebviewMessage(b), undefined, JSON.stringify(b)?.slice(0, 120));
+});
+
+test('no input makes the checks throw: junk of every shape is just rejected', () => {
+  const junk: unknown[] = [undefined, null, true, 0, NaN, '', 'x', [], [1], () => 1, Symbol('s'), new Date(), Object.create(null),
+    { v: 1 }, { v: 1, type: null }, { v: 1, type: 'trace', trace: null, step: 0 }, { v: 1, type: 'trace', trace: { format: 'kpsim-trace', version: 1, steps: null } },
+    { v: 1, type: 'trace', trace: { ...tinyTrace(), steps: [null] }, step: 0 }, { v: 1, type: 'trace', trace: { ...tinyTrace(), views: [null] }, step: 0 },
+    { v: 1, type: 'trace', trace: { ...tinyTrace(), threads: [null] }, step: 0 }];
+  for (const j of junk) {
+    assert.doesNotThrow(() => parseHostMessage(j));
+    assert.doesNotThrow(() => parseWebviewMessage(j));
+    assert.equal(parseHostMessage(j), undefined);
+    assert.equal(parseWebviewMessage(j), undefined);
+  }
+});
+
+test('a trace the panel cannot show says what is wrong with it', () => {
+  assert.equal(panelTraceProblem(tinyTrace()), undefined);
+  assert.ok(isPanelTrace(tinyTrace()));
+  const cases: [unknown, RegExp][] = [
+    [[], /not a JSON object/],
+    [{ format: 'other' }, /not a kpsim trace \(format is "other", expected "kpsim-trace"\)/],
+    [{ ...tinyTrace(), version: 2 }, /version 2 of the trace format; this extension reads version 1/],
+    [{ ...tinyTrace(), scenario: {} }, /no scenario id/],
+    [{ ...tinyTrace(), tree: 1 }, /does not name its kernel tree/],
+    [{ ...tinyTrace(), steps: [{ i: 0 }] }, /step 0 is malformed/],
+    [{ ...tinyTrace(), views: undefined }, /recorded without views.*kpsim simulate --json --views/],
+    [{ ...tinyTrace(), views: [] }, /views are empty/],
+    [{ ...tinyTrace(), views: [{ step: 2, view: {}, changed: [] }] }, /view 0 lacks addresses/],
+    [{ ...tinyTrace(), views: [{ ...(tinyTrace().views as object[])[0], step: 3 }, { ...(tinyTrace().views as object[])[0], step: 1 }] }, /view 1 is out of step order/],
+  ];
+  for (const [x, re] of cases) assert.match(panelTraceProblem(x) ?? 'no problem', re);
+});
+
+test('the panel state a reload restores', () => {
+  assert.ok(isPanelState({ v: 1, trace: tinyTrace(), step: 0 }));
+  assert.ok(isPanelState({ v: 1, trace: tinyTrace(), step: -1, speed: '10', changesOnly: true }));
+  for (const bad of [undefined, {}, { v: 1, trace: tinyTrace() }, { v: 1, trace: {}, step: 0 }, { v: 1, trace: tinyTrace(), step: -3 }, { v: 2, trace: tinyTrace(), step: 0 }, { v: 1, trace: tinyTrace(), step: 0, speed: 5 }]) {
+    assert.equal(isPanelState(bad), false, JSON.stringify(bad)?.slice(0, 80));
+  }
+});

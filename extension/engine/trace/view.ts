@@ -4,7 +4,7 @@
  * trace can carry one per step that changed something.
  */
 import { type State, load, obj } from '../state/state';
-import { type Lock, type Pte, type Rec, type Value, isLock, isPtr, isRec, showPte } from '../state/values';
+import { type Pte, type Rec, type Value, isLock, isPtr, isRec, showPte } from '../state/values';
 import { untag } from '../primitives/driver';
 import { PAGE_SIZE, hasPage, hex, mmRec, pagePtr, pageRec, pteAt } from '../world/layout';
 
@@ -100,7 +100,7 @@ export function viewOf(s: State): ViewModel {
   });
   const locks: Record<string, string> = { mmap_lock: holders(mm.fields.mmap_lock) };
   for (const o of Object.values(s.heap)) {
-    if (o.kind === 'pgtable') locks[`PTL ${o.label.replace('PTE table ', '')}`] = holders((o.v as Rec).fields.ptl as Lock);
+    if (o.kind === 'pgtable') locks[`PTL ${o.label.replace('PTE table ', '')}`] = holders((o.v as Rec).fields.ptl);
   }
   const devices = s.world.devices.map((d): DeviceView => {
     const driver = obj(s, d.obj).v as Rec;

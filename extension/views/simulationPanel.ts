@@ -1,0 +1,424 @@
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { renderAscii, verdict } from '../engine/trace/ascii';
+import { type HostMessage, PROTOCOL_VERSION, type WebviewMessage, isPanelState, parseWebviewMessage } from '../protocol';
+import { type PanelTraceFile, findTraceRoot, traceFilePath } from '../run/panelTrace';
+import type { TraceDocuments } from './traceDocument';
+import { webviewHtml } from './webviewHtml';
+
+/** The panel's view type (package.json: activation event onWebviewPanel:<it>). */
+export const SIMULATION_VIEW_TYPE = 'kernelPathSim.simulation';
+
+/** What a panel knows before its trace arrives. */
+export interface PanelInit {
+  scenario: string;
+  /** The trace's tree name (the kernel tree's directory name). */
+  tree: string;
+  /** The kernel tree on disk, when known: the trace's `file:line` references are relative to it. */
+  root?: string;
+  /** The editor group the simulation was started from: lines open there. */
+  sourceColumn?: vscode.ViewColumn;
+  /** When the command started (host clock, ms): the panel reports its first paint against it. */
+  tCommand?: number;
+}
+
+/** The save dialog, replaceable in the extension-host tests (a real dialog would wait for a click). */
+export interface PanelDialogs {
+  save(options: vscode.SaveDialogOptions): Thenable<vscode.Uri | undefined>;
+}
+
+function modelDir(ctx: Ctx): string {
+  return path.join(ctx.extension.extensionPath, 'extension', 'engine', 'model', 'kpsim');
+}
+
+/** The trees a saved trace may belong to: the workspace folders and the active editor's tree. */
+export function candidateRoots(extra: (string | undefined)[] = []): string[] {
+  const out = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  return [...extra.filter((x): x is string => Boolean(x)), ...out];
+}
+
+/**
+ * The simulation panels: each shows one trace beside the editor, animates it, and keeps the
+ * editor on the current step's line. A reload brings them back (the serializer) from the state the
+ * webview saved.
+ */
+export class SimulationPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
+  private readonly panels = new Set<SimulationPanel>();
+  dialogs: PanelDialogs = { save: (o) => vscode.window.showSaveDialog(o) };
+
+  constructor(readonly ctx: Ctx, readonly traces: TraceDocuments) {}
+
+  register(): vscode.Disposable {
+    return vscode.Disposable.from(
+      vscode.window.registerWebviewPanelSerializer(SIMULATION_VIEW_TYPE, this),
+      this.ctx.traceStep.event((e) => this.follow(e)),
+    );
+  }
+
+  /** The open panels, oldest first. */
+  get all(): readonly SimulationPanel[] {
+    return [...this.panels];
+  }
+
+  /**
+   * The panel for a run or a trace: the open one (the last shown), which takes the new trace like
+   * the Markdown preview does; else a new one beside the editor. Reusing it matters in the browser:
+   * each new webview costs its service worker a second before the page even starts to load.
+   */
+  panelFor(init: PanelInit): SimulationPanel {
+    const open = [...this.panels].filter((p) => !p.isDisposed);
+    const reuse = open.find((p) => p.webviewPanel.active) ?? open.find((p) => p.webviewPanel.visible) ?? open[open.length - 1];
+    if (reuse) {
+      reuse.reuse(init);
+      reuse.webviewPanel.reveal(undefined, true);
+      return reuse;
+    }
+    // Beside the editor; where simulation panels already are, if any (never a third group from a panel).
+    const column = [...this.panels].map((p) => p.webviewPanel.viewColumn).find((c) => c !== undefined) ?? vscode.ViewColumn.Beside;
+    const panel = vscode.window.createWebviewPanel(
+      SIMULATION_VIEW_TYPE, titleOf(init.scenario), { viewColumn: column, preserveFocus: true }, this.webviewOptions(),
+    );
+    return this.adopt(panel, init);
+  }
+
+  webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    const ext = this.ctx.extension.extensionUri;
+    return {
+      enableScripts: true, retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media')],
+    };
+  }
+
+  private adopt(panel: vscode.WebviewPanel, init: PanelInit): SimulationPanel {
+    const p = new SimulationPanel(this, panel, init);
+    this.panels.add(p);
+    panel.onDidDispose(() => this.panels.delete(p));
+    return p;
+  }
+
+  /** After a window reload: the panel comes back with the trace and step its webview saved. */
+  deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    panel.webview.options = this.webviewOptions();
+    if (!isPanelState(state)) {
+      this.ctx.output.warn('simulation panel: nothing to restore (no saved trace); closing it');
+      panel.dispose();
+      return Promise.resolve();
+    }
+    const trace = state.trace as PanelTraceFile;
+    const root = findTraceRoot(trace.tree, candidateRoots());
+    const column = panel.viewColumn && panel.viewColumn > vscode.ViewColumn.One ? panel.viewColumn - 1 : undefined;
+    const p = this.adopt(panel, { scenario: trace.scenario.id, tree: trace.tree, root, sourceColumn: column });
+    p.show(trace, state.step);
+    this.ctx.output.info(`simulation panel restored: ${trace.scenario.id} on ${trace.tree} at step ${state.step}${root ? '' : ' (its tree is not open)'}`);
+    return Promise.resolve();
+  }
+
+  /** A debug session moved: the panels showing its scenario on its tree follow. */
+  follow(e: { scenario: string; tree: string; step: number }): void {
+    for (const p of this.panels) {
+      if (p.scenario === e.scenario && (p.root === e.tree || p.tree === e.tree || p.tree === path.basename(e.tree))) p.goto(e.step);
+    }
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels]) p.dispose();
+  }
+}
+
+function titleOf(scenario: string): string {
+  return `Simulation: ${scenario}`;
+}
+
+/** One panel: its webview, its trace, and the editor line it highlights. */
+export class SimulationPanel implements vscode.Disposable {
+  scenario: string;
+  tree: string;
+  root: string | undefined;
+  trace: PanelTraceFile | undefined;
+  /** The trace as JSON, as it is posted (made once). */
+  private json: string | undefined;
+  private sourceColumn: vscode.ViewColumn | undefined;
+  private textUri: vscode.Uri | undefined;
+  private step = -1;
+  private ready = false;
+  private readonly readyWaiters: (() => void)[] = [];
+  private disposed = false;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly decoration = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor('editor.stackFrameHighlightBackground'),
+    outlineColor: new vscode.ThemeColor('contrastActiveBorder'),
+    outlineStyle: 'solid',
+    outlineWidth: '1px',
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.infoForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Full,
+  });
+  /** The highlighted line, re-applied when its editor comes back into view. */
+  private highlight: { uri: vscode.Uri; line: number; step: number; thread: string } | undefined;
+  private pendingSync: { step: number; file: string; line: number } | undefined;
+  private syncing: Promise<void> | undefined;
+  private warnedNoTree = false;
+  /** A run under way for this panel: its tree and editor group apply when its trace comes. */
+  private pending: PanelInit | undefined;
+
+  constructor(private readonly manager: SimulationPanels, readonly webviewPanel: vscode.WebviewPanel, init: PanelInit) {
+    this.scenario = init.scenario;
+    this.tree = init.tree;
+    this.root = init.root;
+    this.sourceColumn = init.sourceColumn;
+    const ctx = manager.ctx;
+    webviewPanel.title = titleOf(init.scenario);
+    webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ctx.extension.extensionUri, 'panel.css', titleOf(init.scenario), {
+      script: 'panel.js',
+      styleNonce: true,
+      data: { tCommand: init.tCommand ?? 0, tCreated: Date.now(), title: `${init.scenario} on ${init.tree}`, status: `Simulating ${init.scenario} on ${init.tree}…` },
+    });
+    webviewPanel.webview.onDidReceiveMessage((m: unknown) => this.receive(m), undefined, this.disposables);
+    webviewPanel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+    vscode.window.onDidChangeVisibleTextEditors(() => this.reapply(), undefined, this.disposables);
+  }
+
+  /** A new run for this panel: it says what it waits for; its trace stays until the new one comes. */
+  reuse(init: PanelInit | undefined): void {
+    this.pending = init;
+    // A failed run: the panel says so no more (its trace, if any, is still what it shows).
+    if (!init && this.trace) this.post({ v: PROTOCOL_VERSION, type: 'status', message: '' });
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private post(m: HostMessage): void {
+    if (!this.disposed) void this.webviewPanel.webview.postMessage(m);
+  }
+
+  /** Shows a trace at a step (-1: before the first); the run it comes from says where its tree is. */
+  show(trace: PanelTraceFile, step = -1, textUri?: vscode.Uri): void {
+    if (this.pending) {
+      this.root = this.pending.root;
+      this.sourceColumn = this.pending.sourceColumn ?? this.sourceColumn;
+      this.pending = undefined;
+      this.warnedNoTree = false;
+    }
+    this.trace = trace;
+    this.json = undefined;
+    this.scenario = trace.scenario.id;
+    this.tree = trace.tree;
+    this.step = step;
+    this.textUri = textUri;
+    this.webviewPanel.title = titleOf(trace.scenario.id);
+    if (this.ready) this.postTrace();
+  }
+
+  private postTrace(): void {
+    if (!this.trace) return;
+    const sentAt = Date.now();
+    this.json ??= JSON.stringify(this.trace);
+    this.post({ v: PROTOCOL_VERSION, type: 'traceText', json: this.json, step: this.step, sentAt });
+  }
+
+  /**
+   * Resolves when the webview has said `ready` (at most `ms` later): a simulation started after it
+   * leaves the CPU to the panel's first paint.
+   */
+  whenReady(ms: number): Promise<void> {
+    if (this.ready || this.disposed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.readyWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /** What the host is doing before the trace exists (indexing, simulating). */
+  status(message: string): void {
+    this.post({ v: PROTOCOL_VERSION, type: 'status', message });
+  }
+
+  /** Moves the panel to a step (the debug session's position). */
+  goto(step: number): void {
+    if (!this.trace) return;
+    this.step = Math.max(-1, Math.min(this.trace.steps.length - 1, step));
+    this.post({ v: PROTOCOL_VERSION, type: 'goto', step: this.step });
+  }
+
+  /** The step the panel shows (as the webview last reported it). */
+  get currentStep(): number {
+    return this.step;
+  }
+
+  /** A message from the webview: checked, then acted on; a bad one is logged and dropped. */
+  receive(raw: unknown): Promise<void> {
+    const m = parseWebviewMessage(raw);
+    if (!m) {
+      this.manager.ctx.output.warn(`simulation panel: ignored a malformed message: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return Promise.resolve();
+    }
+    return this.handle(m).catch((e: unknown) => {
+      this.manager.ctx.output.error(`simulation panel: ${m.type}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(`Kernel Path Simulator: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
+
+  private async handle(m: WebviewMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        for (const w of this.readyWaiters.splice(0)) w();
+        this.postTrace();
+        return;
+      case 'step':
+        if (!this.trace || m.step >= this.trace.steps.length) {
+          this.manager.ctx.output.warn(`simulation panel: step ${m.step} is not in the trace`);
+          return;
+        }
+        this.step = m.step;
+        return this.sync({ step: m.step, file: m.file, line: m.line });
+      case 'export':
+        return this.export(m.format, m.svg);
+      case 'openText':
+        await this.openText();
+        return;
+      default:
+        this.manager.ctx.output.warn(`simulation panel: ignored a ${m.type} message (that is the path view's)`);
+    }
+  }
+
+  // ---- editor sync ---------------------------------------------------------------------------
+
+  /** Highlights a step's line; while a highlight is under way only the latest request waits. */
+  sync(s: { step: number; file: string; line: number }): Promise<void> {
+    this.pendingSync = s;
+    this.syncing ??= (async () => {
+      try {
+        while (this.pendingSync && !this.disposed) {
+          const next = this.pendingSync;
+          this.pendingSync = undefined;
+          await this.syncOne(next);
+        }
+      } finally {
+        this.syncing = undefined;
+      }
+    })();
+    return this.syncing;
+  }
+
+  /** The editor group lines open in: where the simulation started, never the panel's own. */
+  private editorColumn(): vscode.ViewColumn {
+    const own = this.webviewPanel.viewColumn;
+    const col = this.sourceColumn ?? vscode.ViewColumn.One;
+    if (col !== own) return col;
+    return own === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+  }
+
+  private editorFor(uri: vscode.Uri): vscode.TextEditor | undefined {
+    const showing = vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme === 'file' && e.document.uri.fsPath === uri.fsPath);
+    return showing.find((e) => e.viewColumn === this.sourceColumn) ?? showing[0];
+  }
+
+  private async syncOne(s: { step: number; file: string; line: number }): Promise<void> {
+    if (s.step < 0 || !s.file || s.line < 1) {
+      this.clearHighlight();
+      return;
+    }
+    const abs = traceFilePath(s.file, this.root, modelDir(this.manager.ctx));
+    if (!abs && this.root) {
+      this.manager.ctx.output.warn(`simulation panel: refused to open ${s.file}: outside ${this.root}`);
+      return;
+    }
+    if (!abs) {
+      if (!this.warnedNoTree) {
+        this.warnedNoTree = true;
+        void vscode.window.showInformationMessage(`Kernel Path Simulator: the tree of this trace (${this.tree}) is not open, so its lines are not shown in the editor. Open it as a workspace folder, or beside the one you have.`);
+      }
+      return;
+    }
+    const uri = vscode.Uri.file(abs);
+    let editor = this.editorFor(uri);
+    if (!editor) {
+      editor = await vscode.window.showTextDocument(uri, { viewColumn: this.editorColumn(), preserveFocus: true, preview: true });
+    }
+    const thread = this.trace?.steps[s.step]?.thread ?? '';
+    this.highlight = { uri, line: Math.min(s.line, editor.document.lineCount) - 1, step: s.step, thread };
+    this.apply(editor);
+    editor.revealRange(new vscode.Range(this.highlight.line, 0, this.highlight.line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private apply(target?: vscode.TextEditor): void {
+    const h = this.highlight;
+    for (const e of vscode.window.visibleTextEditors) {
+      const mine = h && e.document.uri.scheme === 'file' && e.document.uri.fsPath === h.uri.fsPath && (!target || e === target);
+      e.setDecorations(this.decoration, mine ? [{
+        range: new vscode.Range(h.line, 0, h.line, 0),
+        hoverMessage: `Kernel Path Simulator: step ${h.step} of ${this.scenario} (${h.thread})`,
+        renderOptions: { after: { contentText: `  ◀ step ${h.step} · ${h.thread}`, color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' } },
+      }] : []);
+    }
+  }
+
+  private reapply(): void {
+    if (this.highlight && !this.disposed) this.apply();
+  }
+
+  private clearHighlight(): void {
+    this.highlight = undefined;
+    for (const e of vscode.window.visibleTextEditors) e.setDecorations(this.decoration, []);
+  }
+
+  // ---- export ------------------------------------------------------------------------------
+
+  private defaultUri(name: string): vscode.Uri | undefined {
+    const dir = vscode.workspace.workspaceFolders?.[0]?.uri;
+    return dir ? vscode.Uri.joinPath(dir, name) : undefined;
+  }
+
+  private async export(format: 'ascii' | 'json' | 'svg', svg?: string): Promise<void> {
+    const t = this.trace;
+    if (!t) return;
+    const base = `${t.scenario.id}-${t.tree}`;
+    if (format === 'ascii') {
+      const text = renderAscii(t);
+      await vscode.env.clipboard.writeText(text);
+      void vscode.window.showInformationMessage(`Kernel Path Simulator: copied the ASCII timeline of ${t.scenario.id} (${text.split('\n').length} lines, ${verdict(t)}) to the clipboard.`);
+      return;
+    }
+    if (format === 'svg' && (!svg || !/^<svg[\s>]/.test(svg))) {
+      this.manager.ctx.output.warn('simulation panel: an SVG export without SVG markup was ignored');
+      return;
+    }
+    const json = format === 'json';
+    const uri = await this.manager.dialogs.save({
+      title: json ? 'Save the kpsim trace' : 'Save the state diagram',
+      defaultUri: this.defaultUri(json ? `${base}.kptrace.json` : `${base}-step${this.step}.svg`),
+      filters: json ? { 'kpsim trace': ['json'] } : { SVG: ['svg'] },
+    });
+    if (!uri) return;
+    const text = json ? JSON.stringify(t, null, t.steps.length > 2000 ? undefined : 1) : `<?xml version="1.0" encoding="UTF-8"?>\n${svg!}\n`;
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    this.manager.ctx.output.info(`simulation panel: saved ${uri.fsPath}`);
+    void vscode.window.showInformationMessage(`Kernel Path Simulator: saved ${json ? 'the trace' : 'the diagram'} to ${vscode.workspace.asRelativePath(uri)}.`);
+  }
+
+  /** Opens the trace as the read-only ASCII document, in the panel's group. */
+  async openText(): Promise<vscode.Uri | undefined> {
+    const t = this.trace;
+    if (!t) return undefined;
+    this.textUri ??= this.manager.traces.add(this.root ?? '', t.scenario.id, renderAscii(t), this.sourceColumn);
+    const doc = await vscode.workspace.openTextDocument(this.textUri);
+    await vscode.window.showTextDocument(doc, { viewColumn: this.webviewPanel.viewColumn ?? vscode.ViewColumn.Beside, preview: false });
+    return this.textUri;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.clearHighlight();
+    this.decoration.dispose();
+    this.webviewPanel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
