@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO, SHOTS, SHARED_KERNEL, startCodeServer, launchChromium, newLoopbackPage, workbenchUrl, waitForCount, sleep } from './harness.mjs';
+import { REPO, SHOTS, SHARED_KERNEL, startCodeServer, launchChromium, newLoopbackPage, workbenchUrl, waitForCount, sleep, quickOpen, goToLine } from './harness.mjs';
 
 const VSIX = process.env.VSIX ?? path.join(REPO, 'kernel-path-sim.vsix');
 const TREE = path.join(SHARED_KERNEL, 'v6.18.15');
@@ -44,24 +44,7 @@ async function step(name, fn) {
   }
 }
 
-async function quickOpen(file) {
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(file);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: path.basename(file) }).waitFor();
-}
 
-async function goToLine(n) {
-  await page.keyboard.press('Control+G');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(String(n));
-  await page.locator('.quick-input-widget', { hasText: `line ${n}` }).waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-  await page.locator('.statusbar-item', { hasText: `Ln ${n}, Col 1` }).waitFor({ timeout: 10000 });
-}
 
 /**
  * The call stack view, thread by thread: [{ thread, frames: [{ name, where }] }] (where = "file line:col"),
@@ -102,8 +85,8 @@ test('"Debug this path": a breakpoint in restore_exclusive_pte, the call stack, 
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
   });
   await step('breakpoint', async () => {
-    await quickOpen('mm/memory.c');
-    await goToLine(BP_LINE);
+    await quickOpen(page, 'mm/memory.c');
+    await goToLine(page, BP_LINE);
     await page.keyboard.press('F9');
     // The red dot in the glyph margin of line 877.
     await page.locator('.editor-group-container.active .codicon-debug-breakpoint').first().waitFor({ timeout: 10000 });
@@ -113,8 +96,8 @@ test('"Debug this path": a breakpoint in restore_exclusive_pte, the call stack, 
   });
   const debugLens = page.locator('.codelens-decoration a', { hasText: 'Debug this path' });
   await step('lens', async () => {
-    await quickOpen('mm/rmap.c');
-    await goToLine(MDE_LINE);
+    await quickOpen(page, 'mm/rmap.c');
+    await goToLine(page, MDE_LINE);
     await waitForCount(debugLens, 1, 60000);
     // Beside "Simulate this path | Show call path", on the line above make_device_exclusive.
     const simulate = page.locator('.codelens-decoration a', { hasText: 'Simulate this path' });

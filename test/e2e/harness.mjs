@@ -97,3 +97,24 @@ export async function waitForCount(locator, n, timeout = 30000) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Opens a file of the workspace through Quick Open and waits for its tab. */
+export async function quickOpen(page, file) {
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').waitFor();
+  await page.keyboard.type(file);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: path.basename(file) }).waitFor();
+}
+
+/** Go to Line in the active editor, waiting until the widget has taken the number and closed. */
+export async function goToLine(page, n) {
+  await page.keyboard.press('Control+G');
+  await page.locator('.quick-input-widget input').waitFor();
+  await page.keyboard.type(String(n));
+  await page.locator('.quick-input-widget', { hasText: `line ${n}` }).waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await sleep(300);
+}

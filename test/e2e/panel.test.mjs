@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, SHOTS, SHARED_KERNEL, startCodeServer, launchChromium, newLoopbackPage, workbenchUrl, waitForCount, sleep } from './harness.mjs';
+import { REPO, SHOTS, SHARED_KERNEL, startCodeServer, launchChromium, newLoopbackPage, workbenchUrl, waitForCount, sleep, quickOpen, goToLine } from './harness.mjs';
 
 const VSIX = process.env.VSIX ?? path.join(REPO, 'kernel-path-sim.vsix');
 const TREE = path.join(SHARED_KERNEL, 'v6.18.15');
@@ -71,22 +71,7 @@ async function step(s, name, fn) {
   }
 }
 
-async function quickOpen(page, file) {
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(file);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: path.basename(file) }).waitFor();
-}
 
-async function goToLine(page, n) {
-  await page.keyboard.press('Control+G');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(String(n));
-  await page.keyboard.press('Enter');
-  await sleep(300);
-}
 
 /** The first editor group: its active tab, and the line the simulation highlights (by its decoration). */
 function editorState(page) {

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO, SHOTS, SHARED_KERNEL, startCodeServer, launchChromium, newLoopbackPage, workbenchUrl, waitForCount, sleep } from './harness.mjs';
+import { REPO, SHOTS, SHARED_KERNEL, startCodeServer, launchChromium, newLoopbackPage, workbenchUrl, waitForCount, sleep, quickOpen, goToLine } from './harness.mjs';
 
 const VSIX = process.env.VSIX ?? path.join(REPO, 'kernel-path-sim.vsix');
 const TREE = path.join(SHARED_KERNEL, 'v6.18.15');
@@ -41,22 +41,7 @@ async function step(name, fn) {
   }
 }
 
-async function quickOpen(file) {
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(file);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: path.basename(file) }).waitFor();
-}
 
-async function goToLine(n) {
-  await page.keyboard.press('Control+G');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(String(n));
-  await page.keyboard.press('Enter');
-  await sleep(300);
-}
 
 const skip = haveTree ? false : `no kernel tree at ${TREE}`;
 
@@ -66,8 +51,8 @@ test('"Show call path" above make_device_exclusive in v6.18.15 opens the path vi
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
   });
   await step('open-rmap', async () => {
-    await quickOpen('mm/rmap.c');
-    await goToLine(2673);
+    await quickOpen(page, 'mm/rmap.c');
+    await goToLine(page, 2673);
   });
   const lens = page.locator('.codelens-decoration a', { hasText: 'Show call path' });
   const simulate = page.locator('.codelens-decoration a', { hasText: 'Simulate this path' });
@@ -127,7 +112,7 @@ test('"Simulate this path" runs a scenario in the panel beside; its ASCII trace 
     // Back to rmap.c through its tab: the focus is in the path view (keys would go to the webview).
     await page.locator('.editor-group-container').nth(0).locator('.tab', { hasText: 'rmap.c' }).click();
     await page.locator('.editor-group-container.active .tab.active', { hasText: 'rmap.c' }).waitFor();
-    await goToLine(2673);
+    await goToLine(page, 2673);
     await waitForCount(simulate, 1, 30000);
     await simulate.first().click();
     // Several scenarios enter at make_device_exclusive: a quick pick, the full story first.
