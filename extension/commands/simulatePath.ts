@@ -2,26 +2,18 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { SCENARIOS, scenarioById } from '../engine/scenarios/catalog';
-import type { Scenario } from '../engine/scenarios/types';
 import { verdict } from '../engine/trace/ascii';
-import { scenariosFor } from '../run/scenarioChoice';
 import { simulateInWorker } from '../run/simulateClient';
 import { findTraceRoot, readPanelTrace, type PanelTraceFile } from '../run/panelTrace';
 import { isPanelTrace, panelTraceProblem } from '../protocol';
 import { type SimulationPanel, type SimulationPanels, candidateRoots } from '../views/simulationPanel';
 import { TRACE_SCHEME } from '../views/traceDocument';
+import { pickScenario, scenarioForFunction } from './scenarioPick';
 import { isOpenTraceLocationArgs, isSimulatePathArgs } from './table';
 import { currentTreeRoot, kernelRootOf, reportError } from './tree';
 
 /** How many unmodelled calls the warning names before it says "and N more". */
 const NAME_AT_MOST = 5;
-
-type ScenarioItem = vscode.QuickPickItem & { id: string };
-
-function pickScenario(scenarios: readonly Scenario[], placeHolder: string): Promise<ScenarioItem | undefined> {
-  const items = scenarios.map((s): ScenarioItem => ({ id: s.id, label: s.id, description: s.title, detail: s.description }));
-  return Promise.resolve(vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true }));
-}
 
 /**
  * "Simulate this path" (code lens): runs the scenario that enters at the function (a quick pick
@@ -37,18 +29,7 @@ export async function simulatePath(ctx: Ctx, panels: SimulationPanels, arg: unkn
     void vscode.window.showErrorMessage(`Kernel Path Simulator: ${uri.fsPath} is not inside a kernel tree (no mm/ above it) or a workspace folder.`);
     return undefined;
   }
-  let id = arg.scenario;
-  if (id === undefined) {
-    const fits = scenariosFor(arg.name);
-    if (fits.length === 1) id = fits[0].id;
-    else if (fits.length > 1) id = (await pickScenario(fits, `Scenario to run through ${arg.name} (${fits.length} enter there)`))?.id;
-    else {
-      void vscode.window.showInformationMessage(
-        `Kernel Path Simulator: no scenario enters at ${arg.name} yet. The scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}.`,
-      );
-      id = (await pickScenario(SCENARIOS, `No scenario enters at ${arg.name}: pick any scenario to run on ${path.basename(root)}`))?.id;
-    }
-  }
+  const id = arg.scenario ?? (await scenarioForFunction(arg.name, root, 'run'));
   if (id === undefined) return undefined;
   const column = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === arg.uri)?.viewColumn ?? vscode.window.activeTextEditor?.viewColumn;
   return runScenario(ctx, panels, root, id, { sourceColumn: column });
@@ -65,7 +46,7 @@ export async function simulateScenario(ctx: Ctx, panels: SimulationPanels): Prom
   const pick = await pickScenario(SCENARIOS, `Scenario to simulate on ${path.basename(root)}`);
   if (!pick) return undefined;
   const column = active && active.document.uri.scheme !== TRACE_SCHEME ? active.viewColumn : undefined;
-  return runScenario(ctx, panels, root, pick.id, { sourceColumn: column });
+  return runScenario(ctx, panels, root, pick, { sourceColumn: column });
 }
 
 /**

@@ -7,21 +7,13 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { Commands, isSimulatePathArgs } from '../commands/table';
+import { pickScenario, scenarioForFunction } from '../commands/scenarioPick';
 import { currentTreeRoot, kernelRootOf } from '../commands/tree';
 import { SCENARIOS, scenarioById } from '../engine/scenarios/catalog';
-import type { Scenario } from '../engine/scenarios/types';
 import { verdict } from '../engine/trace/ascii';
 import { otherNames } from '../parsing/lookup';
-import { scenariosFor } from '../run/scenarioChoice';
 import { simulateInWorker } from '../run/simulateClient';
 import { DEBUG_TYPE, type KpsimDebugHost, KpsimDebugSession, type KpsimLaunchArguments } from './session';
-
-type ScenarioItem = vscode.QuickPickItem & { id: string };
-
-async function pickScenario(scenarios: readonly Scenario[], placeHolder: string): Promise<string | undefined> {
-  const items = scenarios.map((s): ScenarioItem => ({ id: s.id, label: s.id, description: s.title, detail: s.description }));
-  return (await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true }))?.id;
-}
 
 /** The host side of a session: the worker runs the scenario, with progress and a cancel button. */
 function debugHost(ctx: Ctx): KpsimDebugHost {
@@ -109,13 +101,7 @@ export async function debugPath(arg: unknown): Promise<boolean> {
     void vscode.window.showErrorMessage(`Kernel Path Simulator: ${uri.fsPath} is not inside a kernel tree (no mm/ above it) or a workspace folder.`);
     return false;
   }
-  let id = arg.scenario;
-  if (id === undefined) {
-    const fits = scenariosFor(arg.name);
-    if (fits.length === 1) id = fits[0].id;
-    else if (fits.length > 1) id = await pickScenario(fits, `Scenario to step through ${arg.name} (${fits.length} enter there)`);
-    else id = await pickScenario(SCENARIOS, `No scenario enters at ${arg.name}: pick any scenario to step through on ${path.basename(root)}`);
-  }
+  const id = arg.scenario ?? (await scenarioForFunction(arg.name, root, 'step through'));
   if (id === undefined) return false;
   if (!scenarioById(id)) {
     void vscode.window.showErrorMessage(`Kernel Path Simulator: unknown scenario '${id}'.`);
