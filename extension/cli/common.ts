@@ -7,11 +7,20 @@ import { type TreeIndex, indexTree } from '../parsing/treeIndex';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** All of standard input (b4-check reads its message there). */
+  stdin?(): Promise<Buffer>;
+}
+
+async function readAll(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of stream) parts.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(parts);
 }
 
 export const processIo: CliIo = {
   out: (t) => void process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => void process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  stdin: () => readAll(process.stdin),
 };
 
 /** A mistake in how the command was called (exit 64). */
@@ -31,6 +40,16 @@ export async function withTree<T>(tree: string | undefined, backend: BackendChoi
   try {
     const index = indexTree(parser, tree);
     return await use({ root: tree, index, lookup: new FunctionLookup(index), parser });
+  } finally {
+    parser.dispose();
+  }
+}
+
+/** A parser for commands that need no tree index; freed afterwards. */
+export async function withParser<T>(backend: BackendChoice, use: (parser: ParserService) => T | Promise<T>): Promise<T> {
+  const parser = await createParserService(backend);
+  try {
+    return await use(parser);
   } finally {
     parser.dispose();
   }

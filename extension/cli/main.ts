@@ -1,7 +1,8 @@
 import { parseArgs } from 'util';
 import { runIndex } from './indexCommand';
 import { runLocate } from './locateCommand';
-import { type CliIo, CliError, processIo, withTree } from './common';
+import { type CliIo, CliError, processIo, withParser, withTree } from './common';
+import { runB4Check, runReview } from './reviewCommand';
 import { runScenarios, runSimulate } from './simulateCommand';
 import { createParserService } from '../parsing/load';
 import pkg from '../../package.json';
@@ -17,6 +18,13 @@ usage:
                                              run the tree's own code in a scenario; exit 1 if a
                                              check fails, 2 if a call is not modelled; --views
                                              records what VS Code's simulation panel draws
+  kpsim review FILE [--tree DIR] [--json]    the series, patches, files, hunks and functions of a
+                                             .patch/.diff/.mbox/.eml file (gzip too); with --tree,
+                                             each patch applied in memory on top of the ones before
+                                             it: offsets, fuzz, what does not apply (exit 1)
+  kpsim b4-check [--tree DIR]                one RFC 2822 message on stdin, b4's CI-check JSON out
+                                             ([{tool, status, summary, url, details}]); the tree
+                                             defaults to the current directory when it has mm/
   kpsim --version                            version and the parser backend in use
 
 options:
@@ -63,6 +71,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return withTree(values.tree, backend, (t) => runIndex(t, values.json, io));
     case 'scenarios':
       return runScenarios(values.json, io);
+    case 'review':
+      return withParser(backend, (parser) => runReview(parser, rest[0], { tree: values.tree, json: values.json }, io));
+    case 'b4-check': {
+      const raw = await (io.stdin ?? processIo.stdin!)();
+      return withParser(backend, (parser) => runB4Check(parser, raw, { tree: values.tree }, io));
+    }
     case 'simulate':
       if (values.json && values.ascii) throw new CliError('--json and --ascii exclude each other');
       return withTree(values.tree, backend, (t) =>

@@ -54,22 +54,29 @@ export async function simulateScenario(ctx: Ctx, panels: SimulationPanels): Prom
  * the panel draws. The panel opens beside the editor at once and shows the trace when it is ready;
  * the ASCII trace is kept as a read-only document the panel opens on request.
  */
-async function runScenario(
+export async function runScenario(
   ctx: Ctx,
   panels: SimulationPanels,
   root: string,
   scenarioId: string,
-  opts: { sourceColumn?: vscode.ViewColumn },
+  opts: {
+    sourceColumn?: vscode.ViewColumn;
+    /** Files replaced in memory (a patch applied): tree-relative path -> text, null = deleted. */
+    overrides?: Record<string, string | null>;
+    /** What the tree is, said in messages: "v6.12.107 with [v1 04/12] applied". */
+    label?: string;
+    documentFor?: (rel: string) => vscode.Uri | undefined;
+  },
 ): Promise<vscode.Uri | undefined> {
   const tCommand = Date.now();
-  const what = `simulation of ${scenarioId} on ${root}`;
+  const what = `simulation of ${scenarioId} on ${opts.label ?? root}`;
   const scenario = scenarioById(scenarioId);
   if (!scenario) {
     reportError(ctx.output, what, new Error(`unknown scenario '${scenarioId}'; the scenarios are: ${SCENARIOS.map((s) => s.id).join(', ')}`));
     return undefined;
   }
-  const tree = path.basename(root);
-  const panel = panels.panelFor({ scenario: scenarioId, tree, root, sourceColumn: opts.sourceColumn, tCommand });
+  const tree = opts.label ?? path.basename(root);
+  const panel = panels.panelFor({ scenario: scenarioId, tree, root, sourceColumn: opts.sourceColumn, tCommand, documentFor: opts.documentFor });
   let outcome;
   try {
     // The panel paints first (its webview starts in the same browser as the workbench); then the work.
@@ -82,7 +89,7 @@ async function runScenario(
       (progress, token) =>
         simulateInWorker(
           path.join(ctx.extension.extensionPath, 'dist', 'simulateWorker.js'),
-          { root, grammarDir: ctx.grammarDir, index: lookup.index, scenario: scenarioId, options: { views: true } },
+          { root, grammarDir: ctx.grammarDir, index: lookup.index, scenario: scenarioId, options: { views: true }, overrides: opts.overrides },
           (message) => progress.report({ message }),
           token,
         ),
@@ -107,7 +114,7 @@ async function runScenario(
   panel.show(result as PanelTraceFile, -1, uri);
 
   // The engine reads the tree from disk: say so when the editor holds changes it did not see.
-  const unsaved = vscode.workspace.textDocuments
+  const unsaved = opts.overrides ? [] : vscode.workspace.textDocuments
     .filter((d) => d.isDirty && d.uri.scheme === 'file' && /\.[ch]$/.test(d.uri.fsPath) && !path.relative(root, d.uri.fsPath).startsWith('..'))
     .map((d) => path.relative(root, d.uri.fsPath).split(path.sep).join('/'));
   if (unsaved.length) {

@@ -19,6 +19,26 @@ export const Commands = {
   debugScenario: 'kernelPathSim.debugScenario',
   /** Palette: open a saved JSON trace in the simulation panel. */
   openTrace: 'kernelPathSim.openTrace',
+  /** Palette, explorer and editor title: read a .patch/.diff/.mbox/.eml file into the "Patch series" view. */
+  openPatch: 'kernelPathSim.openPatch',
+  /** Palette: fetch a thread from lore by URL or Message-ID. */
+  openFromLore: 'kernelPathSim.openFromLore',
+  /** Series view: one file of a patch in the diff editor (at a hunk). */
+  openPatchFile: 'kernelPathSim.openPatchFile',
+  /** Hunk lens: run the scenario entering at a function on the tree before or after the patch. */
+  simulateHunk: 'kernelPathSim.simulateHunk',
+  markReviewed: 'kernelPathSim.markReviewed',
+  markSkipped: 'kernelPathSim.markSkipped',
+  markUnreviewed: 'kernelPathSim.markUnreviewed',
+  /** Series view: write the reviewer's comments on a patch as a quoted reply (.eml). */
+  composeReply: 'kernelPathSim.composeReply',
+  /** Series view: write a patch (and those before it) into the tree's files, as unsaved edits. */
+  applyToWorkingTree: 'kernelPathSim.applyToWorkingTree',
+  /** Series view: forget a series. */
+  closeReview: 'kernelPathSim.closeReview',
+  /** Comments: add the reviewer's comment (new thread or reply). */
+  addReviewComment: 'kernelPathSim.addReviewComment',
+  deleteReviewComment: 'kernelPathSim.deleteReviewComment',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -46,6 +66,25 @@ export interface OpenTraceLocationArgs {
   column?: ViewColumn;
 }
 
+/** A file of a patch, and optionally a hunk of it. */
+export interface OpenPatchFileArgs {
+  series: string;
+  patch: number;
+  path: string;
+  hunk?: number;
+}
+
+export interface SimulateHunkArgs {
+  series: string;
+  patch: number;
+  path: string;
+  hunk: number;
+  /** The function the lens is for. */
+  name: string;
+  side: 'before' | 'after';
+  scenario?: string;
+}
+
 /** The arguments each command takes (all optional: the palette passes none). */
 export interface CommandArgs {
   [Commands.simulatePath]: [SimulatePathArgs?];
@@ -57,6 +96,18 @@ export interface CommandArgs {
   [Commands.debugPath]: [SimulatePathArgs?];
   [Commands.debugScenario]: [];
   [Commands.openTrace]: [unknown?];
+  [Commands.openPatch]: [unknown?];
+  [Commands.openFromLore]: [string?];
+  [Commands.openPatchFile]: [OpenPatchFileArgs];
+  [Commands.simulateHunk]: [SimulateHunkArgs];
+  [Commands.markReviewed]: [unknown?];
+  [Commands.markSkipped]: [unknown?];
+  [Commands.markUnreviewed]: [unknown?];
+  [Commands.composeReply]: [unknown?, { trailers?: string[] }?];
+  [Commands.applyToWorkingTree]: [unknown?];
+  [Commands.closeReview]: [unknown?];
+  [Commands.addReviewComment]: [unknown];
+  [Commands.deleteReviewComment]: [unknown];
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -71,6 +122,15 @@ export function isSimulatePathArgs(x: unknown): x is SimulatePathArgs {
   if (!isLensArgs(x)) return false;
   const scenario = (x as unknown as Record<string, unknown>).scenario;
   return scenario === undefined || typeof scenario === 'string';
+}
+
+export function isOpenPatchFileArgs(x: unknown): x is OpenPatchFileArgs {
+  return isRecord(x) && typeof x.series === 'string' && typeof x.patch === 'number' && typeof x.path === 'string' && (x.hunk === undefined || typeof x.hunk === 'number');
+}
+
+export function isSimulateHunkArgs(x: unknown): x is SimulateHunkArgs {
+  return isOpenPatchFileArgs(x) && typeof x.hunk === 'number' && isRecord(x) && typeof x.name === 'string' && (x.side === 'before' || x.side === 'after')
+    && (x.scenario === undefined || typeof x.scenario === 'string');
 }
 
 export function isOpenTraceLocationArgs(x: unknown): x is OpenTraceLocationArgs {

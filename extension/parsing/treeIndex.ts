@@ -92,7 +92,11 @@ export function indexTree(parser: ParserService, root: string, options: IndexOpt
 }
 
 export function indexFile(parser: ParserService, root: string, rel: string, isCancelled?: () => boolean): IndexedFile {
-  const text = fs.readFileSync(path.join(root, rel), 'utf8');
+  return indexText(parser, rel, fs.readFileSync(path.join(root, rel), 'utf8'), isCancelled);
+}
+
+/** Indexes one file's text (a file of the tree, or a patched version of it held in memory). */
+export function indexText(parser: ParserService, rel: string, text: string, isCancelled?: () => boolean): IndexedFile {
   const base = { path: rel, bytes: Buffer.byteLength(text), functions: [], details: [], problems: [], unreadable: 0 };
   try {
     const r = parser.analyse(text, { isCancelled });
@@ -102,4 +106,19 @@ export function indexFile(parser: ParserService, root: string, rel: string, isCa
     if (e instanceof Error && e.name === 'ParseTimeoutError') return { ...base, parseMs: 0, failure: e.message };
     throw e;
   }
+}
+
+/**
+ * The index of a tree with some files replaced in memory (a patch applied, never written): those
+ * files are indexed from their new text, deleted ones (null) dropped, new C files under the
+ * index directories added.
+ */
+export function overlayIndex(parser: ParserService, index: TreeIndex, texts: ReadonlyMap<string, string | null>, dirs: readonly string[] = INDEX_DIRS): TreeIndex {
+  const indexed = (rel: string): boolean => /\.[ch]$/.test(rel) && dirs.some((d) => rel.startsWith(`${d}/`));
+  const files = index.files.filter((f) => !texts.has(f.path));
+  for (const [rel, text] of texts) {
+    if (text !== null && indexed(rel)) files.push(indexText(parser, rel, text));
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { ...index, files };
 }

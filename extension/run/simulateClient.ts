@@ -9,8 +9,8 @@ export interface SimulateRequest {
   /** The tree's index as the extension host built it (`FunctionLookup.index`). */
   index: TreeIndex;
   scenario: string;
-  /** Files replaced in memory (a patched version): relative path -> text. */
-  overrides?: Record<string, string>;
+  /** Files replaced in memory (a patched version): relative path -> text, null = deleted. */
+  overrides?: Record<string, string | null>;
   options?: SimulateOptions;
 }
 

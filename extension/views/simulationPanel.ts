@@ -21,6 +21,11 @@ export interface PanelInit {
   sourceColumn?: vscode.ViewColumn;
   /** When the command started (host clock, ms): the panel reports its first paint against it. */
   tCommand?: number;
+  /**
+   * A run on patched text held in memory: the document showing each file it changed (the diff
+   * editor's pre or post image), so the highlighted line is the line that ran, not the file on disk.
+   */
+  documentFor?: (rel: string) => vscode.Uri | undefined;
 }
 
 /** The save dialog, replaceable in the extension-host tests (a real dialog would wait for a click). */
@@ -126,6 +131,10 @@ export class SimulationPanels implements vscode.WebviewPanelSerializer, vscode.D
   }
 }
 
+function sameDocument(a: vscode.Uri, b: vscode.Uri): boolean {
+  return a.scheme === 'file' && b.scheme === 'file' ? a.fsPath === b.fsPath : a.toString() === b.toString();
+}
+
 function titleOf(scenario: string): string {
   return `Simulation: ${scenario}`;
 }
@@ -135,6 +144,7 @@ export class SimulationPanel implements vscode.Disposable {
   scenario: string;
   tree: string;
   root: string | undefined;
+  private documentFor: ((rel: string) => vscode.Uri | undefined) | undefined;
   trace: PanelTraceFile | undefined;
   /** The trace as JSON, as it is posted (made once). */
   private json: string | undefined;
@@ -167,6 +177,7 @@ export class SimulationPanel implements vscode.Disposable {
     this.tree = init.tree;
     this.root = init.root;
     this.sourceColumn = init.sourceColumn;
+    this.documentFor = init.documentFor;
     const ctx = manager.ctx;
     webviewPanel.title = titleOf(init.scenario);
     webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ctx.extension.extensionUri, 'panel.css', titleOf(init.scenario), {
@@ -199,6 +210,7 @@ export class SimulationPanel implements vscode.Disposable {
     if (this.pending) {
       this.root = this.pending.root;
       this.sourceColumn = this.pending.sourceColumn ?? this.sourceColumn;
+      this.documentFor = this.pending.documentFor;
       this.pending = undefined;
       this.warnedNoTree = false;
     }
@@ -316,7 +328,7 @@ export class SimulationPanel implements vscode.Disposable {
   }
 
   private editorFor(uri: vscode.Uri): vscode.TextEditor | undefined {
-    const showing = vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme === 'file' && e.document.uri.fsPath === uri.fsPath);
+    const showing = vscode.window.visibleTextEditors.filter((e) => sameDocument(e.document.uri, uri));
     return showing.find((e) => e.viewColumn === this.sourceColumn) ?? showing[0];
   }
 
@@ -325,7 +337,8 @@ export class SimulationPanel implements vscode.Disposable {
       this.clearHighlight();
       return;
     }
-    const abs = traceFilePath(s.file, this.root, modelDir(this.manager.ctx));
+    const inMemory = this.documentFor?.(s.file);
+    const abs = inMemory ? inMemory.toString() : traceFilePath(s.file, this.root, modelDir(this.manager.ctx));
     if (!abs && this.root) {
       this.manager.ctx.output.warn(`simulation panel: refused to open ${s.file}: outside ${this.root}`);
       return;
@@ -337,7 +350,7 @@ export class SimulationPanel implements vscode.Disposable {
       }
       return;
     }
-    const uri = vscode.Uri.file(abs);
+    const uri = inMemory ?? vscode.Uri.file(abs);
     let editor = this.editorFor(uri);
     if (!editor) {
       editor = await vscode.window.showTextDocument(uri, { viewColumn: this.editorColumn(), preserveFocus: true, preview: true });
@@ -351,7 +364,7 @@ export class SimulationPanel implements vscode.Disposable {
   private apply(target?: vscode.TextEditor): void {
     const h = this.highlight;
     for (const e of vscode.window.visibleTextEditors) {
-      const mine = h && e.document.uri.scheme === 'file' && e.document.uri.fsPath === h.uri.fsPath && (!target || e === target);
+      const mine = h && sameDocument(e.document.uri, h.uri) && (!target || e === target);
       e.setDecorations(this.decoration, mine ? [{
         range: new vscode.Range(h.line, 0, h.line, 0),
         hoverMessage: `Kernel Path Simulator: step ${h.step} of ${this.scenario} (${h.thread})`,
