@@ -33,7 +33,7 @@ chmodSync('dist/cli.js', 0o755);
 // Extension-host tests (run by @vscode/test-cli in code-server): only when asked.
 if (process.argv.includes('--tests')) {
   await esbuild.build({
-    ...node, entryPoints: { index: 'test/integration/index.ts', 'extension.test': 'test/integration/extension.test.ts', 'debug.test': 'test/integration/debug.test.ts', 'panel.test': 'test/integration/panel.test.ts' },
+    ...node, entryPoints: { index: 'test/integration/index.ts', 'extension.test': 'test/integration/extension.test.ts', 'debug.test': 'test/integration/debug.test.ts', 'panel.test': 'test/integration/panel.test.ts', 'review.test': 'test/integration/review.test.ts' },
     outdir: 'out/test/integration', external: ['vscode', 'mocha'],
   });
 }

@@ -75,8 +75,8 @@ export async function runScenario(
     reportError(ctx.output, what, new Error(`unknown scenario '${scenarioId}'; the scenarios are: ${SCENARIOS.map((s) => s.id).join(', ')}`));
     return undefined;
   }
-  const tree = opts.label ?? path.basename(root);
-  const panel = panels.panelFor({ scenario: scenarioId, tree, root, sourceColumn: opts.sourceColumn, tCommand, documentFor: opts.documentFor });
+  const tree = path.basename(root);
+  const panel = panels.panelFor({ scenario: scenarioId, tree, root, sourceColumn: opts.sourceColumn, tCommand, documentFor: opts.documentFor, variant: opts.label });
   let outcome;
   try {
     // The panel paints first (its webview starts in the same browser as the workbench); then the work.

@@ -26,6 +26,8 @@ export interface PanelInit {
    * editor's pre or post image), so the highlighted line is the line that ran, not the file on disk.
    */
   documentFor?: (rel: string) => vscode.Uri | undefined;
+  /** Which version of the tree ran, when it is not the tree on disk: "v6.12.107 with [v1 04/12]". */
+  variant?: string;
 }
 
 /** The save dialog, replaceable in the extension-host tests (a real dialog would wait for a click). */
@@ -135,8 +137,8 @@ function sameDocument(a: vscode.Uri, b: vscode.Uri): boolean {
   return a.scheme === 'file' && b.scheme === 'file' ? a.fsPath === b.fsPath : a.toString() === b.toString();
 }
 
-function titleOf(scenario: string): string {
-  return `Simulation: ${scenario}`;
+function titleOf(scenario: string, variant?: string): string {
+  return `Simulation: ${scenario}${variant ? ` (${variant})` : ''}`;
 }
 
 /** One panel: its webview, its trace, and the editor line it highlights. */
@@ -145,6 +147,8 @@ export class SimulationPanel implements vscode.Disposable {
   tree: string;
   root: string | undefined;
   private documentFor: ((rel: string) => vscode.Uri | undefined) | undefined;
+  /** The patched version of the tree this panel's trace ran on, if any. */
+  variant: string | undefined;
   trace: PanelTraceFile | undefined;
   /** The trace as JSON, as it is posted (made once). */
   private json: string | undefined;
@@ -178,6 +182,7 @@ export class SimulationPanel implements vscode.Disposable {
     this.root = init.root;
     this.sourceColumn = init.sourceColumn;
     this.documentFor = init.documentFor;
+    this.variant = init.variant;
     const ctx = manager.ctx;
     webviewPanel.title = titleOf(init.scenario);
     webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ctx.extension.extensionUri, 'panel.css', titleOf(init.scenario), {
@@ -211,6 +216,7 @@ export class SimulationPanel implements vscode.Disposable {
       this.root = this.pending.root;
       this.sourceColumn = this.pending.sourceColumn ?? this.sourceColumn;
       this.documentFor = this.pending.documentFor;
+      this.variant = this.pending.variant;
       this.pending = undefined;
       this.warnedNoTree = false;
     }
@@ -220,7 +226,7 @@ export class SimulationPanel implements vscode.Disposable {
     this.tree = trace.tree;
     this.step = step;
     this.textUri = textUri;
-    this.webviewPanel.title = titleOf(trace.scenario.id);
+    this.webviewPanel.title = titleOf(trace.scenario.id, this.variant);
     if (this.ready) this.postTrace();
   }
 
