@@ -79,13 +79,14 @@ function treeOrNothing(tree: string | undefined): { root: string; reader: Return
   return { root: path.resolve(tree), reader: fsTreeReader(path.resolve(tree)) };
 }
 
-/** `kpsim review FILE [--tree DIR] [--json]`: exit 0, or 1 when a patch does not apply to the tree or nothing could be read. */
+/** `kpsim review FILE [--tree DIR] [--json]`: exit 0, or 1 when nothing could be read, a patch does not apply to the tree, or a diff has refused/unreadable files. */
 export async function runReview(parser: ParserService, file: string | undefined, opts: { tree?: string; json: boolean }, io: CliIo): Promise<number> {
   if (!file) throw new CliError('usage: kpsim review FILE [--tree DIR] [--json]');
   if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
   const review = await reviewFile(file, { parser, tree: treeOrNothing(opts.tree) });
   io.out(opts.json ? JSON.stringify(reviewJson(review), null, 2) : renderReview(review));
-  const failed = review.series.some((s) => s.patches.some((p) => p.applied === false));
+  // A patch that does not apply, or whose diff has refused or unreadable files, fails the check.
+  const failed = review.series.some((s) => s.patches.some((p) => p.applied === false || p.patch.diff.problems.length > 0));
   return review.series.length === 0 || failed ? 1 : 0;
 }
 
@@ -109,7 +110,8 @@ export async function runB4Check(parser: ParserService, raw: Buffer, opts: { tre
   try {
     msg = await parseMessage(raw);
   } catch (e) {
-    add({ tool: 'kpsim', status: 'fail', summary: e instanceof MailError ? `not a mail: ${e.message}` : `could not read the mail: ${e instanceof Error ? e.message : String(e)}` });
+    const why = e instanceof Error ? e.message : String(e);
+    add({ tool: 'kpsim', status: 'fail', summary: e instanceof MailError ? (/^not a mail/.test(why) ? why : `not a mail: ${why}`) : `could not read the mail: ${why}` });
     io.out(JSON.stringify(results));
     return 0;
   }

@@ -104,7 +104,7 @@ export interface CommandArgs {
   [Commands.markSkipped]: [unknown?];
   [Commands.markUnreviewed]: [unknown?];
   [Commands.composeReply]: [unknown?, { trailers?: string[] }?];
-  [Commands.applyToWorkingTree]: [unknown?];
+  [Commands.applyToWorkingTree]: [unknown?, { confirm?: boolean }?];
   [Commands.closeReview]: [unknown?];
   [Commands.addReviewComment]: [unknown];
   [Commands.deleteReviewComment]: [unknown];

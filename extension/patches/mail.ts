@@ -63,7 +63,8 @@ function stripEnvelope(bytes: Buffer): Buffer {
 }
 
 function checkIsMail(bytes: Buffer, head: string, source: { file?: string; index: number }): void {
-  const where = source.file !== undefined ? ` (${source.file}, message ${source.index})` : '';
+  // Counted from 1, as a reader counts the messages of a file.
+  const where = source.file !== undefined ? ` (${source.file}, message ${source.index + 1})` : '';
   if (bytes.length === 0 || head.trim() === '') throw new MailError(`empty input${where}: no mail header`);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new MailError(`gzip-compressed data${where}, not a mail: decompress it first`);
   const end = head.search(/\r?\n\r?\n/);

@@ -87,8 +87,8 @@ export function hunkHeader(h: { oldStart: number; oldLines: number; newStart: nu
 export async function reviewFile(file: string, options: ReviewOptions): Promise<Review> {
   const messages: MailMessage[] = [];
   const problems: string[] = [];
-  for await (const m of readMailFile(file, (bytes) => options.onProgress?.(`read ${(bytes / 1048576).toFixed(1)} MB`), options.signal)) {
-    if ('error' in m) problems.push(`message ${m.index + 1}: ${m.error}`);
+  for await (const m of readMailFile(file, (bytes) => options.onProgress?.(`read ${bytes < 1048576 ? `${Math.ceil(bytes / 1024)} KiB` : `${(bytes / 1048576).toFixed(1)} MiB`}`), options.signal)) {
+    if ('error' in m) problems.push(m.error);
     else messages.push(m.message);
   }
   return reviewMessages(file, messages, options, problems);
@@ -141,7 +141,7 @@ function reviewSeries(series: Series, options: ReviewOptions): ReviewSeries {
     for (const f of result.files) if (f.status !== 'applied') problems.push(`${f.path}: ${f.reason ?? f.status}`);
     if (!result.ok) broken = patchLabel(patch);
     else base = texts;
-    out.push({ patch, label: patchLabel(patch), files, applied: result.ok, problems, texts: result.ok ? Object.fromEntries(texts) : undefined });
+    out.push({ patch, label: patchLabel(patch), files, applied: result.ok, problems: [...new Set(problems)], texts: result.ok ? Object.fromEntries(texts) : undefined });
   }
   return { series, patches: out };
 }

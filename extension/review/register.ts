@@ -56,7 +56,8 @@ export function registerReview(ctx: Ctx, panels: SimulationPanels): { disposable
     vscode.commands.registerCommand(Commands.markSkipped, setState('skipped')),
     vscode.commands.registerCommand(Commands.markUnreviewed, setState('unreviewed')),
     vscode.commands.registerCommand(Commands.composeReply, (arg: unknown, opts?: { trailers?: string[] }) => composeReplyCommand(store, ext.globalStorageUri, arg, opts)),
-    vscode.commands.registerCommand(Commands.applyToWorkingTree, (arg: unknown) => applyToWorkingTree(ctx, store, arg)),
+    // Asks first; `{ confirm: false }` (for scripts and tests) skips the question, never the re-check.
+    vscode.commands.registerCommand(Commands.applyToWorkingTree, (arg: unknown, opts?: { confirm?: boolean }) => applyToWorkingTree(ctx, store, arg, opts?.confirm !== false)),
     vscode.commands.registerCommand(Commands.closeReview, (arg: unknown) => {
       if (typeof arg === 'object' && arg !== null && 'review' in arg) store.remove((arg as { review: { source: string } }).review.source);
     }),

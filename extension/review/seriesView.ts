@@ -28,6 +28,7 @@ function fileStatus(f: ReviewFile): string {
       return `${f.change === 'modify' ? '' : `${f.change} · `}applies${moved ? ` (${moved} hunk${moved > 1 ? 's' : ''} with offset/fuzz)` : ''}`;
     }
     case 'missing': return 'not in the tree';
+    case 'failed': return 'does not apply';
     default: return f.status;
   }
 }

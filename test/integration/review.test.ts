@@ -4,6 +4,8 @@
 // reply composed.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as http from 'http';
+import * as zlib from 'zlib';
 import * as path from 'path';
 import * as vscode from 'vscode';
 
@@ -142,5 +144,53 @@ suite('Patch review in the extension host', () => {
     const r = await vscode.commands.executeCommand('kernelPathSim.openPatch', vscode.Uri.joinPath(ws(), 'mm/rmap.c'));
     assert.strictEqual(r, undefined);
     assert.strictEqual(store.all.length, n);
+  });
+
+  test('"Apply to working tree" changes the files in the editor only, unsaved and undoable; the disk is untouched', async () => {
+    const uri = vscode.Uri.joinPath(ws(), 'mm/rmap.c');
+    const disk = fs.readFileSync(uri.fsPath, 'utf8');
+    const ok = await vscode.commands.executeCommand<boolean>('kernelPathSim.applyToWorkingTree', { series: 'series-0@example.org', patch: 1 }, { confirm: false });
+    assert.strictEqual(ok, true);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.ok(doc.isDirty, 'an unsaved edit');
+    assert.ok(doc.getText().includes('entry of this or another device.'), 'patch 1 applied');
+    assert.ok(!doc.getText().includes('folio_mark_dirty(folio);'), 'patch 2 applied');
+    assert.strictEqual(fs.readFileSync(uri.fsPath, 'utf8'), disk, 'nothing written to disk');
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    assert.strictEqual(doc.getText(), disk);
+  });
+
+  test('"Open from lore…" fetches <base>/all/<msgid>/t.mbox.gz from the configured archive (a local server here)', async () => {
+    const mbox = fs.readFileSync(FIXTURE());
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(req.url ?? '');
+      if (req.url === '/all/series-0@example.org/t.mbox.gz') {
+        res.writeHead(200, { 'content-type': 'application/gzip' });
+        res.end(zlib.gzipSync(mbox));
+      } else {
+        res.writeHead(404);
+        res.end('not here');
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const cfg = vscode.workspace.getConfiguration('kernelPathSim');
+    await cfg.update('loreBaseUrl', `http://127.0.0.1:${port}`, vscode.ConfigurationTarget.Global);
+    try {
+      const review = await vscode.commands.executeCommand<{ source: string; series: { patches: unknown[] }[] } | undefined>('kernelPathSim.openFromLore', '<series-0@example.org>');
+      assert.ok(review, 'the thread was read');
+      assert.strictEqual(review.source, `http://127.0.0.1:${port}/all/series-0@example.org/t.mbox.gz`);
+      assert.strictEqual(review.series[0].patches.length, 2);
+      assert.deepStrictEqual(requests, ['/all/series-0@example.org/t.mbox.gz']);
+      // A Message-ID the archive does not have: an error, nothing added.
+      const n = api().review.store.all.length;
+      assert.strictEqual(await vscode.commands.executeCommand('kernelPathSim.openFromLore', 'nothing@example.org'), undefined);
+      assert.strictEqual(api().review.store.all.length, n);
+    } finally {
+      await cfg.update('loreBaseUrl', undefined, vscode.ConfigurationTarget.Global);
+      server.close();
+    }
   });
 });

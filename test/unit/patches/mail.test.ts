@@ -205,5 +205,5 @@ test('input that is not a mail throws MailError saying what is wrong', async () 
       return true;
     });
   }
-  await assert.rejects(parseMessage('', { file: 'bad.eml', index: 7 }), /bad\.eml, message 7/);
+  await assert.rejects(parseMessage('', { file: 'bad.eml', index: 7 }), /bad\.eml, message 8/);
 });
