@@ -1,4 +1,6 @@
 import * as fs from 'fs';
+import * as os from 'os';
+import { pipeline } from 'stream/promises';
 import * as path from 'path';
 import { fsTreeReader, applyPatchToTree } from '../patches/apply';
 import { parseDiff, splitDescription } from '../patches/diff';
@@ -79,9 +81,25 @@ function treeOrNothing(tree: string | undefined): { root: string; reader: Return
   return { root: path.resolve(tree), reader: fsTreeReader(path.resolve(tree)) };
 }
 
+/**
+ * `-` is standard input (`b4 am -o - ... | kpsim review -`): streamed to a temporary file (a pipe or
+ * socket cannot be re-opened by path), reviewed, removed.
+ */
+async function withStdinFile<T>(use: (file: string) => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpsim-stdin-'));
+  try {
+    const file = path.join(dir, 'stdin.mbox');
+    await pipeline(process.stdin, fs.createWriteStream(file));
+    return await use(file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** `kpsim review FILE [--tree DIR] [--json]`: exit 0, or 1 when nothing could be read, a patch does not apply to the tree, or a diff has refused/unreadable files. */
 export async function runReview(parser: ParserService, file: string | undefined, opts: { tree?: string; json: boolean }, io: CliIo): Promise<number> {
   if (!file) throw new CliError('usage: kpsim review FILE [--tree DIR] [--json]');
+  if (file === '-') return withStdinFile((f) => runReview(parser, f, opts, io));
   if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
   const review = await reviewFile(file, { parser, tree: treeOrNothing(opts.tree) });
   io.out(opts.json ? JSON.stringify(reviewJson(review), null, 2) : renderReview(review));

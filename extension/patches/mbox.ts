@@ -42,9 +42,9 @@ export function readMbox(stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array
  */
 export async function* readMailFile(file: string, onProgress?: (bytes: number) => void, signal?: AbortSignal, limits?: MboxLimits): AsyncGenerator<MailFileEntry> {
   if (signal?.aborted) throw abortError(signal);
-  const gzip = await startsWithGzipMagic(file);
   const input = fs.createReadStream(file, { signal, highWaterMark: 256 * 1024 });
-  const counted = countBytes(input, onProgress);
+  // Gzip is told by the first bytes of the stream itself, so a pipe (/dev/stdin) works too.
+  const { gzip, stream: counted } = await sniffGzip(countBytes(input, onProgress));
   let source: AsyncIterable<Uint8Array> = counted;
   const gunzip = gzip ? createGunzip() : undefined;
   if (gunzip) {
@@ -97,15 +97,20 @@ function isZlibError(e: unknown): boolean {
   return typeof code === 'string' && code.startsWith('Z_');
 }
 
-async function startsWithGzipMagic(file: string): Promise<boolean> {
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(b, 0, 2, 0);
-    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    await fh.close();
+/** Reads the first chunk to tell gzip by its magic bytes; the stream is returned whole. */
+async function sniffGzip(stream: AsyncIterable<Uint8Array>): Promise<{ gzip: boolean; stream: AsyncIterable<Uint8Array> }> {
+  const it = stream[Symbol.asyncIterator]();
+  const first = await it.next();
+  const head = first.done ? undefined : first.value;
+  async function* whole(): AsyncGenerator<Uint8Array> {
+    if (head) yield head;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value;
+    }
   }
+  return { gzip: !!head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b, stream: whole() };
 }
 
 async function* countBytes(stream: AsyncIterable<Uint8Array>, onProgress?: (bytes: number) => void): AsyncGenerator<Uint8Array> {

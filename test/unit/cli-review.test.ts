@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import * as zlib from 'node:zlib';
 import { CliError } from '../../extension/cli/common';
 import { main } from '../../extension/cli/main';
 import type { B4Result } from '../../extension/cli/reviewCommand';
@@ -361,6 +362,20 @@ test('b4-check: a patch that does not apply is a warning, and the tree is left a
 
 // ---------------------------------------------------------------------------------------------
 // Real patches on a real tree (../shared beside the repository).
+
+test('the built kpsim: `review -` reads standard input, gzip-compressed or not', (t) => {
+  const cli = path.join(REPO, 'dist/cli.js');
+  if (!fs.existsSync(cli)) {
+    t.skip(`${cli} is not built (npm run build)`);
+    return;
+  }
+  for (const input of [fs.readFileSync(SERIES), zlib.gzipSync(fs.readFileSync(SERIES))]) {
+    const r = spawnSync(process.execPath, [cli, 'review', '-', '--tree', EXAMPLES], { input, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /4 messages, 1 series/);
+    assert.equal((r.stdout.match(/\[applies\]/g) ?? []).length, 2);
+  }
+});
 
 const SHARED = path.resolve(REPO, '../shared');
 const V612 = path.join(SHARED, 'kernel/v6.12.107');
