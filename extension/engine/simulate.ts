@@ -134,7 +134,7 @@ export function treeCapabilities(tree: EngineTree, prefer: DriverPreference = 'a
   };
 }
 
-function threadTitle(t: ThreadSpec, i: number): { id: string; title: string } {
+export function threadTitle(t: ThreadSpec, i: number): { id: string; title: string } {
   switch (t.kind) {
     case 'device-atomic':
       return { id: `dev${t.device}`, title: `device ${t.device}: atomic access to ${hex(t.addr)}` };
@@ -153,7 +153,7 @@ function threadTitle(t: ThreadSpec, i: number): { id: string; title: string } {
   }
 }
 
-function summarize(s: State): AddressSummary[] {
+export function summarize(s: State): AddressSummary[] {
   return s.world.addresses.map((addr) => {
     const pte = pteAt(s, s.world.mm, addr);
     const pfn = pte.k === 'present' ? pte.pfn : pte.k === 'swp' ? pte.entry.offset : undefined;
@@ -187,30 +187,27 @@ export function simulate(tree: EngineTree, scenarioId: string, options: Simulate
   return run(tree, sc, options);
 }
 
-export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {}): SimulationResult {
-  const t0 = performance.now();
+/** A scenario's world with its threads spawned: what a run (or the explorer) starts from. */
+export interface Prepared {
+  s: State;
+  code: Layered;
+  caps: ReturnType<typeof treeCapabilities>;
+  limits: Limits;
+  threads: SimulationResult['threads'];
+  initialRefs: Map<number, number>;
+}
+
+/**
+ * Builds the world of `sc` on `tree` and spawns its threads on `m` (made by `machine` from the
+ * state and the code). The explorer starts every interleaving from a copy of this state.
+ */
+export function prepare(tree: EngineTree, sc: Scenario, options: SimulateOptions, machine: (s: State, code: Layered, limits: Limits) => Machine): Prepared & { m: Machine } {
   const caps = treeCapabilities(tree, options.driver);
   const s = buildWorld(sc, caps.driver);
   const code = codeFor(tree);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  prims ??= kernelPrimitives();
-  let views: SimulationResult['views'];
-  let last: ViewModel | undefined;
-  const observe = (step: number): void => {
-    const v = viewOf(s);
-    const changed = last ? changedPaths(last, v) : [];
-    if (!last || changed.length) views?.push({ step, view: v, changed });
-    last = v;
-  };
-  const m = new Machine(s, code, prims, limits, options.choices ?? {}, options.views ? {
-    recordLocals: true,
-    afterStep: (done) => {
-      if (done.changes.length || done.notes.length) observe(done.i);
-    },
-  } : {});
-  const initial = summarize(s);
+  const m = machine(s, code, limits);
   const initialRefs = new Map(s.world.folios.map((f) => [f, (obj(s, f).v as Rec).fields._refcount as number]));
-
   const threads: SimulationResult['threads'] = [];
   sc.threads.forEach((spec, i) => {
     const { id, title } = threadTitle(spec, i);
@@ -248,6 +245,32 @@ export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {
     m.spawn(id, title, entry, args, caps.driver.file);
     threads.push({ id, title, entry, status: 'runnable' });
   });
+  return { s, code, caps, limits, threads, initialRefs, m };
+}
+
+export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {}): SimulationResult {
+  const t0 = performance.now();
+  prims ??= kernelPrimitives();
+  const table = prims;
+  let views: SimulationResult['views'];
+  let last: ViewModel | undefined;
+  let state: State | undefined;
+  const observe = (step: number): void => {
+    const v = viewOf(state!);
+    const changed = last ? changedPaths(last, v) : [];
+    if (!last || changed.length) views?.push({ step, view: v, changed });
+    last = v;
+  };
+  const { s, caps, threads, initialRefs, m } = prepare(tree, sc, options, (st, code, limits) => {
+    state = st;
+    return new Machine(st, code, table, limits, options.choices ?? {}, options.views ? {
+      recordLocals: true,
+      afterStep: (done) => {
+        if (done.changes.length || done.notes.length) observe(done.i);
+      },
+    } : {});
+  });
+  const initial = summarize(s);
 
   if (options.views) {
     views = [];
@@ -313,7 +336,7 @@ function schedule(m: Machine, s: State, order: string[] = []): string[] {
   }
 }
 
-function checkScenario(sc: Scenario, s: State, m: Machine, threads: SimulationResult['threads'], final: AddressSummary[], initialRefs: Map<number, number>): Check[] {
+export function checkScenario(sc: Scenario, s: State, m: Machine, threads: SimulationResult['threads'], final: AddressSummary[], initialRefs: Map<number, number>): Check[] {
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, detail: string): void => void checks.push({ name, ok, detail });
   add('no unmodelled calls', m.unmodelled.length === 0, m.unmodelled.map((u) => `${u.name} at ${u.file}:${u.line}`).join('; ') || 'every call on the path ran or was modelled');

@@ -72,7 +72,7 @@ export class Machine {
   readonly warnings: Warning[] = [];
   readonly choicesMade: { label: string; picked: string; thread: string; file: string; line: number }[] = [];
   private current: TraceStep | undefined;
-  private readonly codeCache = new Map<string, Code>();
+  private readonly codeCache: Map<string, Code>;
 
   constructor(
     readonly s: State,
@@ -80,8 +80,29 @@ export class Machine {
     private readonly prims: PrimitiveTable,
     private readonly limits: Limits = DEFAULT_LIMITS,
     private readonly choices: Record<string, number> = {},
-    private readonly observe: { recordLocals?: boolean; afterStep?: (done: TraceStep) => void } = {},
-  ) {}
+    private readonly observe: {
+      recordLocals?: boolean;
+      afterStep?: (done: TraceStep) => void;
+      /** A thread read a PTE (the explorer's stale-overwrite check). */
+      onPteRead?: (thread: string, field: string, v: Value) => void;
+      /**
+       * A heap object was read or written (the explorer's footprints for its partial-order
+       * reduction). A primitive's pointer arguments count as both: it may do either.
+       */
+      onAccess?: (obj: number, write: boolean) => void;
+      /** A primitive is about to run (the explorer notes which PTEs a reader such as ptep_get reads). */
+      onPrimCall?: (thread: string, name: string, args: Value[]) => void;
+    } = {},
+    /** Compiled code by key, shared by the machines that continue one another's states (the explorer). */
+    codeCache?: Map<string, Code>,
+  ) {
+    this.codeCache = codeCache ?? new Map();
+  }
+
+  /** The compiled code this machine has loaded (frames refer to it by key). */
+  get loadedCode(): Map<string, Code> {
+    return this.codeCache;
+  }
 
   /** Adds a thread that will call `entry` with `args`. */
   spawn(id: string, title: string, entry: string, args: Value[], fromFile?: string): Thread {
@@ -206,6 +227,8 @@ export class Machine {
       case 'load': {
         const p = this.asPtr(st.pop(), 'dereference', where);
         const v = load(this.s, p);
+        this.observe.onAccess?.(p.obj, false);
+        if (this.observe.onPteRead) this.pteRead(t.id, p, v);
         // A PTE never written reads as pte_none, as a zeroed page table does. No copy here: values on
         // the stack are only read; a struct is copied when it is stored (struct assignment).
         st.push(v === undefined && obj(this.s, p.obj).kind === 'pgtable' ? { t: 'pte', k: 'none' } : v);
@@ -214,6 +237,7 @@ export class Machine {
       case 'decay': {
         const p = this.asPtr(st.pop(), 'member', where);
         const v = load(this.s, p);
+        this.observe.onAccess?.(p.obj, false);
         st.push(isArr(v) ? p : v);
         return;
       }
@@ -221,6 +245,7 @@ export class Machine {
         const v = st.pop();
         const p = this.asPtr(st.pop(), 'assignment through', where);
         store(this.s, p, clone(v), this.log());
+        this.observe.onAccess?.(p.obj, true);
         st.push(v);
         return;
       }
@@ -401,6 +426,8 @@ export class Machine {
     }
     const prim = this.prims.get(name);
     if (prim) {
+      if (this.observe.onAccess) for (const a of args) if (isPtr(a)) this.observe.onAccess(a.obj, true);
+      this.observe.onPrimCall?.(t.id, name, args);
       const ctx = this.ctx(t, where);
       const r = prim.run(ctx, args);
       if (r instanceof Blocked) {
@@ -424,6 +451,12 @@ export class Machine {
     throw new ModelError(`unmodelled call ${name}()`);
   }
 
+  private pteRead(thread: string, p: Ptr, v: Value): void {
+    if (p.path.length === 2 && p.path[0] === 'entries' && this.s.heap[p.obj]?.kind === 'pgtable') {
+      this.observe.onPteRead?.(thread, fieldName(this.s, p), v === undefined ? { t: 'pte', k: 'none' } : v);
+    }
+  }
+
   /** One primitive context per thread, re-aimed at each call (primitives run very often). */
   private readonly ctxs = new Map<string, PrimCtx & { where: string }>();
 
@@ -439,8 +472,18 @@ export class Machine {
         get log() {
           return log();
         },
-        load: (p, what = 'argument') => load(this.s, this.asPtr(p, what, here())),
-        store: (p, v, what = 'argument') => store(this.s, this.asPtr(p, what, here()), v, this.log()),
+        load: (p, what = 'argument') => {
+          const q = this.asPtr(p, what, here());
+          const v = load(this.s, q);
+          this.observe.onAccess?.(q.obj, false);
+          if (this.observe.onPteRead) this.pteRead(t.id, q, v);
+          return v;
+        },
+        store: (p, v, what = 'argument') => {
+          const q = this.asPtr(p, what, here());
+          store(this.s, q, v, this.log());
+          this.observe.onAccess?.(q.obj, true);
+        },
         ptr: (v, what) => this.asPtr(v, what, here()),
         int: (v, what) => this.asInt(v, what, here()),
         choose: (label, options, dflt) => {

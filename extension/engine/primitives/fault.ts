@@ -3,7 +3,7 @@
  * write-protect fault handlers (not on the device-exclusive paths, so modelled rather than run),
  * THP splitting, following a page for GUP, and the CPU's access itself.
  */
-import type { PrimCtx } from './api';
+import { Blocked, type PrimCtx } from './api';
 import { ModelError, obj } from '../state/state';
 import { type Pte, type Ptr, type Rec, type Value, isRec, ptr } from '../state/values';
 import {
@@ -45,6 +45,24 @@ function currentPte(ctx: PrimCtx, mm: number, addr: number): Pte | undefined {
   }
   const p = ptePtr(ctx.s, mm, addr);
   return p ? readPte(ctx.s, p) : undefined;
+}
+
+/**
+ * The model's fault handlers stand for kernel code that takes the PTE table's lock
+ * (pte_offset_map_lock) and re-checks the entry under it: while another thread holds that lock
+ * they wait, so they never act in the middle of its update.
+ */
+function waitForPtl(ctx: PrimCtx, p: Ptr | null): Blocked | undefined {
+  if (!p) return undefined;
+  const l = ctx.load(ptr(p.obj, 'ptl')) as { holders?: string[] } | undefined;
+  const others = (l?.holders ?? []).filter((h) => h !== ctx.thread.id);
+  return others.length ? new Blocked(`PTL ${obj(ctx.s, p.obj).label} held by ${others.join(', ')}`) : undefined;
+}
+
+/** The PTE, read the way the kernel does (so the explorer sees the read). */
+function readPteSeen(ctx: PrimCtx, p: Ptr): Pte {
+  const v = ctx.load(p) as Pte | undefined;
+  return v === undefined ? { t: 'pte', k: 'none' } : v;
 }
 
 export const FAULT = [
@@ -89,7 +107,10 @@ export const FAULT = [
   }),
   def('gup', 'kpsim_follow_page', 'model: follow_page_mask: the page mapped at an address with a reference taken (FOLL_GET), or NULL', { reads: ['pte'], writes: ['folio refcount'], sched: true }, (ctx, a) => {
     const vma = vmaRec(ctx.s, ctx.ptr(a[0], 'vma'));
-    const pte = currentPte(ctx, (vma.fields.vm_mm as Ptr).obj, ctx.int(a[1], 'address'));
+    const mm = (vma.fields.vm_mm as Ptr).obj;
+    const busy = waitForPtl(ctx, ptePtr(ctx.s, mm, ctx.int(a[1], 'address')));
+    if (busy) return busy;
+    const pte = currentPte(ctx, mm, ctx.int(a[1], 'address'));
     if (pte?.k !== 'present') return null;
     if (ctx.int(a[2], 'write') && !pte.write) return null;
     const page = pagePtr(ctx.s, pte.pfn);
@@ -106,7 +127,9 @@ export const FAULT = [
     if (write && !(flags & VM_WRITE)) return VM_FAULT_SIGSEGV;
     // Another thread populated the PTE meanwhile: nothing to do (and no folio to allocate).
     const p = ptePtr(ctx.s, mm, addr, true)!;
-    if (readPte(ctx.s, p).k !== 'none') return 0;
+    const busy = waitForPtl(ctx, p);
+    if (busy) return busy;
+    if (readPteSeen(ctx, p).k !== 'none') return 0;
     const pfn = nextPfn(ctx.s);
     newFolio(ctx.s, { pfn });
     ctx.store(p, { t: 'pte', k: 'present', pfn, write: write, dirty: write, young: true, softDirty: true, uffdWp: false });
@@ -120,8 +143,12 @@ export const FAULT = [
     if (!(flags & VM_WRITE)) return VM_FAULT_SIGSEGV;
     const addr = ctx.int(vmfField(ctx, vmf, 'address'), 'address');
     const p = ptePtr(ctx.s, mm, addr)!;
-    const pte = readPte(ctx.s, p);
-    if (pte.k !== 'present') return 0;
+    const busy = waitForPtl(ctx, p);
+    if (busy) return busy;
+    const pte = readPteSeen(ctx, p);
+    // handle_pte_fault re-checks under the PTL: an entry changed since the fault read it is retried.
+    const orig = vmfField(ctx, vmf, 'orig_pte');
+    if (pte.k !== 'present' || (orig !== undefined && JSON.stringify(orig) !== JSON.stringify(pte))) return 0;
     const page = pagePtr(ctx.s, pte.pfn);
     const f = obj(ctx.s, folioOf(ctx.s, page).obj).v as Rec;
     if ((f.fields._mapcount as number) <= 1 && (f.fields._refcount as number) <= 1 + (f.fields.pins as number)) {
@@ -145,7 +172,7 @@ export const FAULT = [
     if (now?.k !== 'present' || (write && !now.write)) return 0;
     const p = ptePtr(ctx.s, mm, addr);
     if (!p) return 1; // a huge PMD: its young/dirty bits are not tracked per page
-    const pte = readPte(ctx.s, p);
+    const pte = readPteSeen(ctx, p);
     if (pte.k !== 'present') return 0;
     const next = { ...pte, young: true, dirty: pte.dirty || write };
     if (JSON.stringify(next) !== JSON.stringify(pte)) ctx.store(p, next);

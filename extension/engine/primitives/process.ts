@@ -35,7 +35,9 @@ export const PROCESS = [
     if (pte.k !== 'present') throw new ModelError('kpsim_copy_present_pte: not present');
     const cow = { ...pte, write: false };
     if (pte.write) ctx.store(src, cow);
-    ctx.store(dst, { ...cow, dirty: false, young: false });
+    // __copy_present_ptes(): the child's PTE is made old; it is made clean only for VM_SHARED
+    // mappings, so a private anonymous page keeps its dirty bit in the child.
+    ctx.store(dst, { ...cow, young: false });
     const page = pagePtr(ctx.s, pte.pfn);
     const folio = folioOf(ctx.s, page);
     const f = obj(ctx.s, folio.obj).v as Rec;

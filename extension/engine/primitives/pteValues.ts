@@ -124,6 +124,9 @@ const PRESENT_PTE: Primitive[] = [
   presentSet('pte_mkwrite', { write: true }, 'pte_mkwrite(pte[, vma]): the PTE made writable (v6.6+ takes the vma)', 2),
   presentSet('pte_mkwrite_novma', { write: true }, 'pte_mkwrite_novma(pte): the PTE made writable'),
   presentSet('pte_wrprotect', { write: false }, 'pte_wrprotect(pte): the PTE made read-only'),
+  // Protections in the model are vm_page_prot = 0 (private mappings start read-only): the new
+  // PTE keeps pfn, dirty, accessed and soft-dirty (_PAGE_CHG_MASK) and loses the write bit.
+  presentSet('pte_modify', { write: false }, 'pte_modify(pte, newprot): the PTE with the VMA\'s protections (read-only for a private mapping; the kept bits stay)', 2),
   presentSet('pte_mkdirty', { dirty: true }, 'pte_mkdirty(pte): the PTE with the dirty bit set'),
   presentSet('pte_mkclean', { dirty: false }, 'pte_mkclean(pte): the PTE with the dirty bit cleared'),
   presentSet('pte_mkold', { young: false }, 'pte_mkold(pte): the PTE with the accessed bit cleared'),

@@ -1,0 +1,373 @@
+/**
+ * Explores the interleavings of a scenario's threads at their scheduling points (the primitives
+ * marked `sched`: locks, notifier calls, page-table updates), breadth first, so the first
+ * counterexample found for an invariant is a shortest one. States are hashed (canonical JSON of the
+ * heap and threads, without counters that only grow) so equal states reached by different orders
+ * are explored once; a sleep set skips a thread whose next segment commutes with the one just run
+ * (disjoint writes, and neither touched what the other wrote). Bounds: states, depth
+ * (scheduling decisions), preemptions, time. A bound hit says so (`complete: false`).
+ *
+ * Every counterexample is a schedule `simulate(..., { schedule })` replays step by step.
+ */
+import { type Code } from '../interp/code';
+import { Machine, type TraceStep, type Unmodelled, type Warning } from '../interp/machine';
+import { kernelPrimitives } from '../primitives/index';
+import { scenarioById, SCENARIOS } from '../scenarios/catalog';
+import { type EngineTree, type SimulateOptions, SimulationError, prepare } from '../simulate';
+import { type State, cloneState, fieldName, load } from '../state/state';
+import { isPtr } from '../state/values';
+import { stateKey } from './stateKey';
+import type { Value } from '../state/values';
+import { type Found, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from './invariants';
+
+export interface ExploreOptions extends Pick<SimulateOptions, 'driver' | 'choices' | 'limits'> {
+  /** Distinct states at most (default 20000). */
+  maxStates?: number;
+  /** Scheduling decisions along one path at most (default 400). */
+  maxDepth?: number;
+  /** Switches away from a thread that could have gone on, per path (default: unbounded). */
+  maxPreemptions?: number;
+  /** Wall-clock limit in seconds (default 60). */
+  maxSeconds?: number;
+  /** Keep exploring after the first violation of each invariant (default true). */
+  all?: boolean;
+  /** The partial-order reduction (sleep sets over footprints); on by default. */
+  por?: boolean;
+  onProgress?: (p: { states: number; transitions: number; depth: number; queued: number }) => void;
+  isCancelled?: () => boolean;
+}
+
+export interface Violation {
+  invariant: string;
+  message: string;
+  /** Thread and source line where it was seen (step checks and failures). */
+  thread?: string;
+  file?: string;
+  line?: number;
+  /** The scheduling decisions that reach it: replay with `simulate(..., { schedule })`. */
+  schedule: string[];
+  /** Scheduling decisions (the length of the counterexample). */
+  steps: number;
+}
+
+export type Bound = 'states' | 'depth' | 'preemptions' | 'time' | 'cancelled';
+
+export interface ExploreResult {
+  scenario: string;
+  tree: string;
+  states: number;
+  transitions: number;
+  /** Transitions not taken because the sleep set showed them redundant. */
+  pruned: number;
+  seconds: number;
+  /** Every interleaving within the bounds was explored and no bound was hit. */
+  complete: boolean;
+  /** The bounds that cut the search, with how far it got. */
+  bounds: { bound: Bound; limit: number }[];
+  maxDepth: number;
+  /** End states seen (every thread stopped). */
+  endStates: number;
+  violations: Violation[];
+  /** Calls not modelled on some path: exploration cannot vouch for those paths. */
+  unmodelled: Unmodelled[];
+}
+
+interface Node {
+  s: State;
+  schedule: string[];
+  stuck: string[];
+  current?: string;
+  preemptions: number;
+  warnings: Warning[];
+  unmodelled: Unmodelled[];
+  /** Pfns seen dirty so far on this path. */
+  dirty: number[];
+  /** PTE value each thread last read or wrote ("thread|PTE 0x..."). */
+  seen: Map<string, Value>;
+  /** Threads whose next segment is known to commute with what ran since (sleep set). */
+  sleep: Map<string, Footprint>;
+}
+
+interface Footprint {
+  writes: Set<number>;
+  reads: Set<number>;
+}
+
+const keys = new WeakMap<Node, string>();
+
+function keyOf(n: Node): string {
+  return stateKey(n.s, { stuck: n.stuck, dirty: n.dirty, warnings: n.warnings.length });
+}
+
+/** The key of a node already queued (computed once). */
+function nodeKey(n: Node): string {
+  let k = keys.get(n);
+  if (k === undefined) {
+    k = keyOf(n);
+    keys.set(n, k);
+  }
+  return k;
+}
+
+function conflicts(a: Footprint, b: Footprint): boolean {
+  for (const w of a.writes) if (b.writes.has(w) || b.reads.has(w)) return true;
+  for (const w of b.writes) if (a.reads.has(w)) return true;
+  return false;
+}
+
+let prims: ReturnType<typeof kernelPrimitives> | undefined;
+
+/** Helpers that return the PTE they are given (what the code then compares or rebuilds). */
+const PTE_READERS = new Set(['ptep_get', 'ptep_get_lockless', 'ptep_clear_flush', 'ptep_get_and_clear', 'ptep_get_and_clear_full',
+  'ptep_modify_prot_start', 'modify_prot_start_ptes', 'get_and_clear_full_ptes', 'ptep_test_and_clear_young']);
+
+/** Explores every interleaving of `scenarioId` on `tree` within the bounds. */
+export function explore(tree: EngineTree, scenarioId: string, options: ExploreOptions = {}): ExploreResult {
+  const sc = scenarioById(scenarioId);
+  if (!sc) throw new SimulationError(`unknown scenario '${scenarioId}'; the scenarios are: ${SCENARIOS.map((x) => x.id).join(', ')}`);
+  const t0 = performance.now();
+  prims ??= kernelPrimitives();
+  const table = prims;
+  const maxStates = options.maxStates ?? 20000;
+  const maxDepth = options.maxDepth ?? 400;
+  const maxPreemptions = options.maxPreemptions ?? Infinity;
+  const maxMs = (options.maxSeconds ?? 60) * 1000;
+  const choices = options.choices ?? {};
+  const codeCache = new Map<string, Code>();
+  const prep = prepare(tree, sc, { driver: options.driver, limits: options.limits }, (s, code, limits) => new Machine(s, code, table, limits, choices, {}, codeCache));
+  const { code, limits, initialRefs } = prep;
+  const forked = sc.threads.some((t) => t.kind === 'fork');
+  const por = options.por !== false;
+  const jsonCache = new WeakMap<State, Map<number, string>>();
+
+  const result: ExploreResult = {
+    scenario: sc.id, tree: tree.root.split('/').pop() ?? tree.root, states: 0, transitions: 0, pruned: 0, seconds: 0,
+    complete: true, bounds: [], maxDepth: 0, endStates: 0, violations: [], unmodelled: [],
+  };
+  const fired = new Set<string>();
+  const report = (f: Found, n: { schedule: string[] }): void => {
+    const key = f.invariant;
+    if (fired.has(key)) return;
+    fired.add(key);
+    result.violations.push({ ...f, schedule: [...n.schedule], steps: n.schedule.length });
+  };
+  const bound = (b: Bound, limit: number): void => {
+    result.complete = false;
+    if (!result.bounds.some((x) => x.bound === b)) result.bounds.push({ bound: b, limit });
+  };
+
+  const root: Node = {
+    s: prep.s, schedule: [], stuck: [], preemptions: 0, warnings: [], unmodelled: [],
+    dirty: dirtyPfns(prep.s), seen: new Map(), sleep: new Map(),
+  };
+  const visited = new Map<string, { preemptions: number; sleep: Set<string> }>();
+  visited.set(keyOf(root), { preemptions: 0, sleep: new Set() });
+  let queue: Node[] = [root];
+  let depth = 0;
+  result.states = 1;
+
+  const stop = (): boolean => (options.all === false && result.violations.length > 0);
+
+  while (queue.length && !stop()) {
+    const next: Node[] = [];
+    for (const node of queue) {
+      if (stop()) break;
+      if (options.isCancelled?.()) {
+        bound('cancelled', 0);
+        queue = [];
+        break;
+      }
+      if (performance.now() - t0 > maxMs) {
+        bound('time', maxMs / 1000);
+        queue = [];
+        break;
+      }
+      const s = node.s;
+      const live = s.threads.filter((t) => t.status !== 'done' && t.status !== 'failed').map((t) => t.id);
+      const stuck = new Set(node.stuck);
+      if (!live.length || live.every((id) => stuck.has(id))) {
+        finish(node);
+        continue;
+      }
+      if (depth >= maxDepth) {
+        if (process.env.KPSIM_EXPLORE_DEBUG && !result.bounds.length) process.stderr.write(`depth bound at ${node.schedule.join(',')}\n`);
+        bound('depth', maxDepth);
+        continue;
+      }
+      const runnable = live.filter((id) => !stuck.has(id));
+      const ran: { id: string; fp: Footprint }[] = [];
+      for (const id of runnable) {
+        const slept = node.sleep.get(id);
+        if (slept) {
+          result.pruned++;
+          continue;
+        }
+        const preempt = node.current !== undefined && node.current !== id && runnable.includes(node.current);
+        const preemptions = node.preemptions + (preempt ? 1 : 0);
+        if (preemptions > maxPreemptions) {
+          bound('preemptions', maxPreemptions);
+          continue;
+        }
+        const child = step(node, id, preemptions);
+        result.transitions++;
+        ran.push({ id, fp: child.fp });
+        const n = child.node;
+        // Threads asleep at the parent stay asleep if they commute with this segment.
+        if (por) {
+          for (const [sid, sfp] of node.sleep) if (sid !== id && !conflicts(sfp, child.fp)) n.sleep.set(sid, sfp);
+          // Earlier siblings that commute with this segment need not run first here.
+          for (const r of ran.slice(0, -1)) if (!conflicts(r.fp, child.fp)) n.sleep.set(r.id, r.fp);
+        }
+        const key = nodeKey(n);
+        // A segment that leads back to the state it started from: the thread spins. If no other
+        // thread can change anything (all stopped or stuck), it spins for ever.
+        if (key === nodeKey(node)) {
+          const others = n.s.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed' && !n.stuck.includes(x.id));
+          if (!others.length) {
+            const f = n.s.threads.find((x) => x.id === id)?.frames.at(-1);
+            report({ invariant: 'progress', thread: id, file: f?.file, message: `${id} loops without progress in ${f?.fn ?? '?'}: each iteration comes back to the same state and no other thread can change it` }, n);
+          }
+          continue;
+        }
+        const before = visited.get(key);
+        // A state seen before is explored again only if now reached with fewer preemptions or with
+        // a smaller sleep set (what was skipped there may not be skippable here).
+        if (before !== undefined && before.preemptions <= n.preemptions && [...before.sleep].every((x) => n.sleep.has(x))) continue;
+        if (before !== undefined) for (const x of [...n.sleep.keys()]) if (!before.sleep.has(x)) n.sleep.delete(x);
+        visited.set(key, { preemptions: Math.min(n.preemptions, before?.preemptions ?? Infinity), sleep: new Set(n.sleep.keys()) });
+        if (before === undefined) result.states++;
+        if (result.states > maxStates) {
+          bound('states', maxStates);
+          queue = [];
+          break;
+        }
+        next.push(n);
+      }
+      if (result.states > maxStates) break;
+    }
+    if (!queue.length) break;
+    queue = next;
+    depth++;
+    result.maxDepth = Math.max(result.maxDepth, depth);
+    options.onProgress?.({ states: result.states, transitions: result.transitions, depth, queued: queue.length });
+  }
+  result.seconds = (performance.now() - t0) / 1000;
+  return result;
+
+  /** Runs thread `id` from `node`'s state to its next scheduling point. */
+  function step(node: Node, id: string, preemptions: number): { node: Node; fp: Footprint } {
+    const s = cloneState(node.s);
+    const seen = new Map(node.seen);
+    const fp: Footprint = { writes: new Set(), reads: new Set() };
+    const touched = new Set<number>();
+    const path = { schedule: [...node.schedule, id] };
+    const m = new Machine(s, code, table, limits, choices, {
+      afterStep: (done: TraceStep) => {
+        if (!done.changes.length) return;
+        for (const f of checkStep(s, done, seen)) report(f, path);
+        for (const c of done.changes) {
+          if (c.field.startsWith('PTE 0x') && !c.field.includes('.')) seen.set(`${done.thread}|${c.field}`, c.after);
+        }
+      },
+      onPteRead: (thread, field, v) => void seen.set(`${thread}|${field}`, v),
+      onPrimCall: (thread, name, args) => {
+        if (!PTE_READERS.has(name)) return;
+        for (const a of args) {
+          if (!isPtr(a) || a.path.length !== 2 || a.path[0] !== 'entries' || s.heap[a.obj]?.kind !== 'pgtable') continue;
+          const v = load(s, a);
+          seen.set(`${thread}|${fieldName(s, a)}`, v === undefined ? { t: 'pte', k: 'none' } : v);
+        }
+      },
+      onAccess: por ? (o) => void touched.add(o) : undefined,
+    }, codeCache);
+    const beforeSteps = s.steps;
+    const eventsBefore = s.events.length;
+    let r = m.run(id, true);
+    // Alone (every other thread has stopped), a thread has no interleavings: run it to its end in
+    // one transition. Replay needs no more picks: the scheduler keeps running the current thread.
+    const alone = (): boolean => s.threads.every((x) => x.id === id || x.status === 'done' || x.status === 'failed');
+    while (r === 'sched' && alone()) r = m.run(id, true);
+    m.finish();
+    if (por) footprint(node, s, touched, fp, s.events.length !== eventsBefore);
+    const stuck = r === 'blocked' && s.steps <= beforeSteps + 1 ? [...new Set([...node.stuck, id])] : [];
+    const child: Node = {
+      s, schedule: path.schedule, stuck, current: id, preemptions,
+      warnings: [...node.warnings, ...m.warnings], unmodelled: [...node.unmodelled, ...m.unmodelled],
+      dirty: [...new Set([...node.dirty, ...dirtyPfns(s)])].sort((a, b) => a - b), seen, sleep: new Map(),
+    };
+    for (const u of m.unmodelled) if (!result.unmodelled.some((x) => x.name === u.name && x.file === u.file && x.line === u.line)) result.unmodelled.push(u);
+    const t = s.threads.find((x) => x.id === id);
+    if (t?.status === 'failed') {
+      const f = classifyFailure(t);
+      if (f) report(f, child);
+    }
+    if (r === 'sched' || r === 'blocked') for (const f of checkState(s)) report(f, child);
+    return { node: child, fp };
+  }
+
+  /**
+   * What a segment touched: objects whose value changed (written), objects it loaded, a
+   * primitive's pointer arguments and what they point to one step further (a primitive may read
+   * them directly). Interpreter frames are private to their thread and never conflict.
+   */
+  function footprint(node: Node, s: State, touched: Set<number>, fp: Footprint, events: boolean): void {
+    const before = jsonOf(node);
+    const after = new Map<number, string>();
+    for (const [k, o] of Object.entries(s.heap)) {
+      if (o.kind === 'frame') continue;
+      const idn = Number(k);
+      const j = JSON.stringify(o.v) + (o.freed ? '!' : '');
+      after.set(idn, j);
+      if (before.get(idn) !== j) fp.writes.add(idn);
+    }
+    jsonCache.set(s, after);
+    if (events) fp.writes.add(-1);
+    if (JSON.stringify(s.world) !== JSON.stringify(node.s.world)) fp.writes.add(-2);
+    for (const o of touched) {
+      const h = s.heap[o];
+      if (!h || h.kind === 'frame') continue;
+      fp.reads.add(o);
+      // One step further: the objects this one points to.
+      JSON.stringify(h.v, (_k, x: unknown) => {
+        if (x && typeof x === 'object' && (x as { t?: unknown }).t === 'ptr') {
+          const id = (x as { obj: number }).obj;
+          if (s.heap[id] && s.heap[id].kind !== 'frame') fp.reads.add(id);
+        }
+        return x;
+      });
+    }
+    for (const w of fp.writes) fp.reads.add(w);
+    fp.reads.add(-2);
+  }
+
+  function jsonOf(node: Node): Map<number, string> {
+    let j = jsonCache.get(node.s);
+    if (!j) {
+      j = new Map();
+      for (const [k, o] of Object.entries(node.s.heap)) if (o.kind !== 'frame') j.set(Number(k), JSON.stringify(o.v) + (o.freed ? '!' : ''));
+      jsonCache.set(node.s, j);
+    }
+    return j;
+  }
+
+  /** Every thread stopped: the end checks, and the scenario's own expectations. */
+  function finish(node: Node): void {
+    result.endStates++;
+    const s = node.s;
+    const stuck = new Set(node.stuck);
+    const blocked = s.threads.filter((t) => t.status === 'blocked' && stuck.has(t.id));
+    // A thread that crashed leaves the others waiting: the crash is the finding, not a deadlock.
+    if (blocked.length && !s.threads.some((x) => x.status === 'failed')) {
+      const stopped = s.threads.filter((x) => x.status === 'failed').map((x) => x.id);
+      for (const t of blocked) {
+        const orphan = stopped.find((sid) => t.blockedOn?.includes(sid));
+        if (!orphan) report({ invariant: 'no-deadlock', thread: t.id, message: `${t.id} waits for ever: blocked on ${t.blockedOn ?? '?'} (the other threads are ${s.threads.filter((x) => x !== t).map((x) => `${x.id} ${x.status}${x.blockedOn ? ` on ${x.blockedOn}` : ''}`).join(', ')})` }, node);
+      }
+    }
+    // A path where a thread stopped early (a crash, already reported; a call the model lacks, listed
+    // as unmodelled) did not run to its end: its end state says nothing about the code.
+    if (s.threads.some((x) => x.status === 'failed')) return;
+    for (const f of checkState(s)) report(f, node);
+    for (const f of checkEnd(s, { dirty: node.dirty, initialRefs, balanced: sc!.balanced, forked })) report(f, node);
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The invariants the explorer checks on every interleaving, named and stated in kernel terms.
+ * Three kinds of check: on each source-line step that wrote model state (`step`), at each
+ * scheduling point (`state`: what another CPU or a device could observe), and when every thread
+ * has stopped (`end`). Each returns what it found as violations; none changes the state.
+ */
+import type { TraceStep } from '../interp/machine';
+import { type State, type Thread, load, obj } from '../state/state';
+import { type Pte, type Rec, type Value, isPtr, isRec } from '../state/values';
+import { untag } from '../primitives/driver';
+import { PAGE_SIZE, findVma, hasPage, hex, pageRec, pagePtr, pteAt, vmaRec } from '../world/layout';
+
+export interface InvariantInfo {
+  id: string;
+  title: string;
+  /** What it means in kernel terms, and why it must hold. */
+  doc: string;
+}
+
+export const INVARIANTS: readonly InvariantInfo[] = [
+  {
+    id: 'secondary-mmu-coherence', title: 'Secondary MMUs agree with the CPU page table',
+    doc: 'When no MMU-notifier invalidation of an address is in progress, a device that maps the page writable (or atomically) is the owner of the device-exclusive entry there, or the CPU PTE maps that page writable; a device that maps it read-only sees a CPU PTE mapping that page, or its own device-exclusive entry. Otherwise a device and the CPU can write the same page without each other knowing (lost atomics, stale reads).',
+  },
+  {
+    id: 'no-stale-device-mapping', title: 'No stale device mapping after an invalidation',
+    doc: 'Once an invalidation\'s invalidate_range_end() has returned, no device maps a page the CPU page table no longer references at that address (PTE none, or another page): the device would keep accessing memory the mm has dropped or replaced.',
+  },
+  {
+    id: 'dirty-preserved', title: 'The dirty bit is never lost',
+    doc: 'Converting a PTE to a device-exclusive entry clears it; restoring it builds a new one. A page that was dirty (in a PTE or in its folio) must stay dirty (folio_mark_dirty() before the PTE goes) until the mm frees it, or reclaim could drop data that was never written back.',
+  },
+  {
+    id: 'folio-locked-on-restore', title: 'The folio is locked when a device-exclusive entry is restored',
+    doc: 'remove_device_exclusive_entry() / restore_exclusive_pte() must hold the folio lock while turning a device-exclusive entry back into a present PTE: the lock is what serialises the conversion against make_device_exclusive() and other restorers.',
+  },
+  {
+    id: 'refcount-balanced', title: 'Folio references and mappings balanced',
+    doc: 'At the end, every folio reference taken (GUP, make_device_exclusive) has been dropped, and a folio\'s mapcount equals the number of page-table entries that map it (present or device-exclusive). An extra reference leaks the page; a missing one frees it under a user.',
+  },
+  {
+    id: 'no-use-after-free', title: 'No access to a freed folio',
+    doc: 'No code reads or writes a folio (or its pages) after its last reference was dropped and it was freed.',
+  },
+  {
+    id: 'no-crash', title: 'No crash',
+    doc: 'The code never dereferences NULL or an error pointer, never hits BUG_ON()/VM_BUG_ON(), never calls through a bad function pointer: a kernel oops.',
+  },
+  {
+    id: 'no-deadlock', title: 'No deadlock',
+    doc: 'Some thread can always run: no set of threads waits on locks the others hold (mmap_lock, folio lock, PTL, driver mutex).',
+  },
+  {
+    id: 'progress', title: 'Retry loops make progress (no livelock)',
+    doc: 'A retry loop (mmu_interval_read_begin/read_retry, a GUP retry, goto again) ends: a loop that can cycle for ever without progress — for example a driver whose notifier does not filter the MMU_NOTIFY_EXCLUSIVE event its own make_device_exclusive() sends, so read_retry always fails — is a livelock.',
+  },
+  {
+    id: 'no-write-without-vm-write', title: 'No writable PTE without VM_WRITE',
+    doc: 'A present PTE is made writable only in a VMA with VM_WRITE: restoring a device-exclusive entry after mprotect(PROT_READ) must not give the CPU write access back.',
+  },
+  {
+    id: 'fork-entries', title: 'fork() leaves correct entries in parent and child',
+    doc: 'Device-exclusive entries are not copied to the child; an anonymous page shared by parent and child after fork is mapped read-only (COW) in both.',
+  },
+  {
+    id: 'pte-not-clobbered', title: 'A PTE is never overwritten by a stale value',
+    doc: 'A thread that writes a PTE must have read the value it replaces: code that reads a PTE, drops the lock or sleeps, and writes without a pte_same() re-check under the PTL overwrites another CPU\'s update.',
+  },
+];
+
+export interface Found {
+  invariant: string;
+  message: string;
+  thread?: string;
+  file?: string;
+  line?: number;
+}
+
+const isDevExcl = (p: Pte): boolean => p.k === 'swp' && p.entry.kind.startsWith('device_exclusive');
+const ptePfn = (p: Pte): number | undefined => (p.k === 'present' ? p.pfn : p.k === 'swp' ? p.entry.offset : undefined);
+
+function showPte(p: Pte): string {
+  if (p.k === 'none') return 'none';
+  if (p.k === 'present') return `present pfn ${p.pfn} ${p.write ? 'rw' : 'ro'}${p.dirty ? ' dirty' : ''}`;
+  return `${p.entry.kind.replace(/_/g, '-')} pfn ${p.entry.offset}`;
+}
+
+/** Each device's page-table entries: address → pfn and how it maps it. */
+export function deviceMappings(s: State): { device: number; name: string; addr: number; pfn: number; mode: 'read' | 'write' | 'atomic' }[] {
+  const out: ReturnType<typeof deviceMappings> = [];
+  s.world.devices.forEach((d, device) => {
+    const pt = load(s, d.pt);
+    const entries = isRec(pt) && isRec(pt.fields.entries) ? pt.fields.entries.fields : {};
+    for (const [k, e] of Object.entries(entries)) {
+      if (e === undefined || e === null) continue;
+      const p = untag(e);
+      if (!isPtr(p) || !s.heap[p.obj] || obj(s, p.obj).kind !== 'page' || typeof p.path[0] !== 'number') continue;
+      const tag = isRec(e) && e.type === 'xa_tagged' ? Number(e.fields.tag) : 0;
+      out.push({ device, name: d.name, addr: Number(k) * PAGE_SIZE, pfn: p.path[0], mode: tag === 1 ? 'atomic' : tag === 3 ? 'write' : 'read' });
+    }
+  });
+  return out;
+}
+
+/** Invalidations started and not yet ended (by event id). */
+function inProgress(s: State): { start: number; end: number }[] {
+  const ended = new Set(s.events.filter((e) => e.phase === 'end').map((e) => e.id));
+  return s.events.filter((e) => e.phase === 'start' && !ended.has(e.id)).map((e) => ({ start: e.start, end: e.end }));
+}
+
+function folioOfPfn(s: State, pfn: number): Rec | undefined {
+  if (!hasPage(s, pfn)) return undefined;
+  const f = pageRec(s, pagePtr(s, pfn)).fields.folio;
+  return isPtr(f) ? (obj(s, f.obj).v as Rec) : undefined;
+}
+
+/** At a scheduling point: what a device or another CPU could observe now. */
+export function checkState(s: State): Found[] {
+  const out: Found[] = [];
+  const busy = inProgress(s);
+  const maps = deviceMappings(s);
+  for (const m of maps) {
+    if (busy.some((r) => m.addr >= r.start && m.addr < r.end)) continue;
+    const pte = pteAt(s, s.world.mm, m.addr);
+    const pfn = ptePfn(pte);
+    const where = `${m.name} maps ${hex(m.addr)} (pfn ${m.pfn}, ${m.mode})`;
+    if (pfn !== m.pfn || pte.k === 'none' || (pte.k === 'swp' && !isDevExcl(pte))) {
+      out.push({ invariant: 'no-stale-device-mapping', message: `${where} but the CPU PTE is ${showPte(pte)}: no invalidation is in progress, so the device keeps a page the mm no longer maps there` });
+      continue;
+    }
+    // The owner of a device-exclusive entry is the device that maps it atomically.
+    const owner = maps.find((x) => x.addr === m.addr && x.pfn === m.pfn && x.mode === 'atomic')?.device;
+    if (m.mode === 'atomic' && !isDevExcl(pte)) {
+      out.push({ invariant: 'secondary-mmu-coherence', message: `${where} but the CPU PTE is ${showPte(pte)}, not a device-exclusive entry: CPU and device can both write the page` });
+    } else if (m.mode === 'write' && !(isDevExcl(pte) ? owner === m.device : pte.k === 'present' && pte.write)) {
+      out.push({ invariant: 'secondary-mmu-coherence', message: `${where} but the CPU PTE is ${showPte(pte)}${isDevExcl(pte) ? `, exclusive to ${owner === undefined ? 'no device' : s.world.devices[owner].name}` : ''}` });
+    } else if (m.mode === 'read' && isDevExcl(pte) && owner !== m.device) {
+      out.push({ invariant: 'secondary-mmu-coherence', message: `${where} but the CPU PTE is ${showPte(pte)}, exclusive to ${owner === undefined ? 'another device' : s.world.devices[owner].name}: the device reads while the owner writes atomically` });
+    }
+  }
+  return out;
+}
+
+/** After a source-line step that wrote model state: checks on what it wrote. */
+export function checkStep(s: State, step: TraceStep, seen: ReadonlyMap<string, Value>): Found[] {
+  const out: Found[] = [];
+  const at = { thread: step.thread, file: step.file, line: step.line };
+  for (const c of step.changes) {
+    if (!c.field.startsWith('PTE 0x') || c.field.includes('.')) continue;
+    const before = c.before as Pte | undefined;
+    const after = c.after as Pte | undefined;
+    if (!after || typeof after !== 'object' || after.t !== 'pte') continue;
+    const addr = parseInt(c.field.slice(6), 16);
+    if (before && typeof before === 'object' && before.t === 'pte' && isDevExcl(before) && after.k === 'present') {
+      const f = folioOfPfn(s, after.pfn);
+      const holders = (f?.fields.lock as { holders?: string[] } | undefined)?.holders ?? [];
+      if (!holders.includes(step.thread)) {
+        out.push({ ...at, invariant: 'folio-locked-on-restore', message: `${step.fn} restored the device-exclusive entry at ${hex(addr)} without holding the folio lock${holders.length ? ` (held by ${holders.join(', ')})` : ''}` });
+      }
+    }
+    // Made writable here (A/D-bit updates of a PTE that was already writable do not count: the
+    // hardware may set them while mprotect() is between the VMA and the PTEs).
+    const wasWritable = before && typeof before === 'object' && before.t === 'pte' && before.k === 'present' && before.write && before.pfn === (after.k === 'present' ? after.pfn : -1);
+    if (after.k === 'present' && after.write && !wasWritable) {
+      const mm = s.world.mms.find((m) => { const p = pteAt(s, m, addr); return p.k === 'present' && p.pfn === after.pfn && p.write; }) ?? s.world.mm;
+      const vma = findVma(s, mm, addr);
+      const flags = vma ? Number(vmaRec(s, vma).fields.vm_flags) : 0;
+      if (!(flags & 0x2)) out.push({ ...at, invariant: 'no-write-without-vm-write', message: `${step.fn} made the PTE at ${hex(addr)} writable in a VMA without VM_WRITE` });
+    }
+    const last = seen.get(`${step.thread}|${c.field}`);
+    if (last !== undefined && before !== undefined && JSON.stringify(last) !== JSON.stringify(before)) {
+      out.push({ ...at, invariant: 'pte-not-clobbered', message: `${step.fn} overwrote the PTE at ${hex(addr)} (${showPte(before)}) with ${showPte(after)}, but it last read ${showPte(last as Pte)}: another thread's update is lost (no pte_same() re-check under the PTL)` });
+    }
+  }
+  return out;
+}
+
+/** What a failed thread's error means. */
+export function classifyFailure(t: Thread): Found | undefined {
+  const e = t.error ?? '';
+  const m = /\(at ([^:()]+):(\d+) in ([^)]+)\)$/.exec(e);
+  const at = { thread: t.id, file: m?.[1], line: m ? Number(m[2]) : undefined };
+  if (/use after free/.test(e)) return { ...at, invariant: 'no-use-after-free', message: `${t.id}: ${e}` };
+  if (/^deadlock:/.test(e)) return { ...at, invariant: 'no-deadlock', message: `${t.id}: ${e}` };
+  if (/loop bound \(\d+ iterations\) hit/.test(e)) return { ...at, invariant: 'progress', message: `${t.id} loops without progress: ${e}` };
+  // Not the code's fault: the model lacks the call (reported as unmodelled), or a bound of the run.
+  if (/unmodelled|step bound|call depth bound/.test(e)) return undefined;
+  return { ...at, invariant: 'no-crash', message: `${t.id} crashed: ${e}` };
+}
+
+/** Pfns whose data is dirty now (a dirty present PTE, or a dirty folio). */
+export function dirtyPfns(s: State): number[] {
+  const out = new Set<number>();
+  for (const mm of s.world.mms) {
+    for (const addr of s.world.addresses) {
+      const p = pteAt(s, mm, addr);
+      if (p.k === 'present' && p.dirty) out.add(p.pfn);
+    }
+  }
+  for (const f of s.world.folios) {
+    const r = obj(s, f).v as Rec;
+    if (r.fields.dirty && !r.fields.freed) out.add(r.fields.pfn as number);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+export interface EndFacts {
+  /** Pfns seen dirty on the way. */
+  dirty: readonly number[];
+  /** Folio refcounts at the start, by heap id; checked when the scenario is balanced. */
+  initialRefs: ReadonlyMap<number, number>;
+  balanced: boolean;
+  forked: boolean;
+}
+
+/** When every thread has stopped. */
+export function checkEnd(s: State, facts: EndFacts): Found[] {
+  const out: Found[] = [];
+  const now = new Set(dirtyPfns(s));
+  for (const pfn of facts.dirty) {
+    const f = folioOfPfn(s, pfn);
+    if (!f || f.fields.freed) continue;
+    if (!now.has(pfn)) out.push({ invariant: 'dirty-preserved', message: `pfn ${pfn} was dirty, and now neither a PTE nor its folio says so: the data could be dropped by reclaim` });
+  }
+  if (facts.balanced) {
+    for (const [f, r] of facts.initialRefs) {
+      const rec = obj(s, f).v as Rec;
+      if (rec.fields._refcount !== r) out.push({ invariant: 'refcount-balanced', message: `${obj(s, f).label}: refcount ${r} at the start, ${String(rec.fields._refcount)} at the end` });
+    }
+  }
+  for (const f of s.world.folios) {
+    const rec = obj(s, f).v as Rec;
+    if (rec.fields.freed) continue;
+    const pfn = rec.fields.pfn as number;
+    let mapped = 0;
+    let present = 0;
+    for (const mm of s.world.mms) for (const addr of s.world.addresses) {
+      const p = pteAt(s, mm, addr);
+      if (ptePfn(p) === pfn && (p.k === 'present' || isDevExcl(p))) mapped++;
+      if (p.k === 'present' && p.pfn === pfn) present++;
+    }
+    // Large folios count per page; only small folios are checked here. Before v6.15 a
+    // device-exclusive entry is not counted in the mapcount (it was unmapped like a migration
+    // entry); from v6.15 it is: either convention is accepted, nothing outside it.
+    const mc = Number(rec.fields._mapcount);
+    if (Number(rec.fields.nr ?? 1) === 1 && (mc < present || mc > mapped)) {
+      out.push({ invariant: 'refcount-balanced', message: `${obj(s, f).label}: mapcount ${mc} but ${present} present PTE${present === 1 ? '' : 's'}${mapped > present ? ` and ${mapped - present} device-exclusive entr${mapped - present === 1 ? 'y' : 'ies'}` : ''} map it` });
+    }
+  }
+  if (facts.forked && s.world.mms.length > 1) {
+    const [parent, child] = [s.world.mm, s.world.mms.find((m) => m !== s.world.mm)!];
+    for (const addr of s.world.addresses) {
+      const c = pteAt(s, child, addr);
+      const p = pteAt(s, parent, addr);
+      if (isDevExcl(c)) out.push({ invariant: 'fork-entries', message: `the child's PTE at ${hex(addr)} is a device-exclusive entry: fork copied it` });
+      if (c.k === 'present' && p.k === 'present' && c.pfn === p.pfn && (c.write || p.write)) {
+        out.push({ invariant: 'fork-entries', message: `parent and child share pfn ${c.pfn} at ${hex(addr)} but the ${c.write ? 'child' : 'parent'} maps it writable: no COW` });
+      }
+    }
+  }
+  return out;
+}
+
+export function invariantInfo(id: string): InvariantInfo | undefined {
+  return INVARIANTS.find((i) => i.id === id);
+}

@@ -1,0 +1,58 @@
+/**
+ * A state's identity for the explorer: two states that differ only in the numbering of heap
+ * objects (frames and folios allocated in another order) or in garbage (the frames of functions
+ * that returned) are the same state. Objects are renumbered in the order a walk from the roots
+ * (the world, then each thread's frames) first meets them; only reachable objects count.
+ * What only grows is left out: the step counter, the notifier event history (only invalidations
+ * still in progress matter), the next free id.
+ */
+import { createHash } from 'crypto';
+import type { State } from '../state/state';
+
+type Json = unknown;
+
+export function stateKey(s: State, extra: Json = null): string {
+  const ids = new Map<number, number>();
+  const order: number[] = [];
+  const id = (n: number): number => {
+    let c = ids.get(n);
+    if (c === undefined) {
+      c = ids.size + 1;
+      ids.set(n, c);
+      order.push(n);
+    }
+    return c;
+  };
+  // Values with their pointers renumbered; objects met are queued.
+  const val = (v: Json): Json => {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map(val);
+    const o = v as Record<string, Json>;
+    if (o.t === 'ptr' && typeof o.obj === 'number') return { t: 'ptr', obj: id(o.obj), path: o.path };
+    const out: Record<string, Json> = {};
+    for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = val(o[k]);
+    return out;
+  };
+  const w = s.world;
+  const world = {
+    mms: w.mms.map(id), mm: id(w.mm), memmap: w.memmap ? id(w.memmap) : 0, folios: w.folios.map(id),
+    devices: w.devices.map((d) => ({ name: d.name, obj: id(d.obj), pt: val(d.pt), notifier: val(d.notifier), owner: val(d.owner), mn: val(d.mn), driver: d.driver })),
+    notifiers: val(w.notifiers), mmuNotifiers: val(w.mmuNotifiers), addresses: w.addresses,
+    globals: Object.keys(w.globals).sort().map((k) => [k, id(w.globals[k])]),
+  };
+  const threads = s.threads.map((t) => ({
+    id: t.id, status: t.status, blockedOn: t.blockedOn ?? null, result: val(t.result ?? null), error: t.error ?? null,
+    // Loop counters are left out: a loop iteration that changes nothing else is the same state
+    // (the explorer reports that cycle instead of counting to the bound).
+    frames: t.frames.map((f) => ({ code: f.code, pc: f.pc, locals: id(f.locals), stack: val(f.stack) })),
+  }));
+  const ended = new Set(s.events.filter((e) => e.phase === 'end').map((e) => e.id));
+  const open = s.events.filter((e) => e.phase === 'start' && !ended.has(e.id)).map((e) => ({ event: e.event, start: e.start, end: e.end, owner: val(e.owner), thread: e.thread }));
+  const heap: Json[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const o = s.heap[order[i]];
+    heap.push(o ? [o.kind, o.freed ? 1 : 0, val(o.v)] : null);
+  }
+  const text = JSON.stringify([world, threads, open, heap, extra]);
+  return createHash('sha1').update(text).digest('base64');
+}
