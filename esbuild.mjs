@@ -21,7 +21,7 @@ const node = {
 };
 
 await Promise.all([
-  esbuild.build({ ...node, entryPoints: { extension: 'extension/activate.ts', indexWorker: 'extension/parsing/indexWorker.ts', simulateWorker: 'extension/run/simulateWorker.ts' }, outdir: 'dist' }),
+  esbuild.build({ ...node, entryPoints: { extension: 'extension/activate.ts', indexWorker: 'extension/parsing/indexWorker.ts', simulateWorker: 'extension/run/simulateWorker.ts', exploreWorker: 'extension/run/exploreWorker.ts' }, outdir: 'dist' }),
   esbuild.build({ ...node, entryPoints: { cli: 'extension/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
   esbuild.build({
     bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,

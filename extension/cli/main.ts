@@ -2,6 +2,8 @@ import { parseArgs } from 'util';
 import { runIndex } from './indexCommand';
 import { runLocate } from './locateCommand';
 import { type CliIo, CliError, processIo, withParser, withTree } from './common';
+import { runCompare } from './compareCommand';
+import { runExplore } from './exploreCommand';
 import { runB4Check, runReview } from './reviewCommand';
 import { runScenarios, runSimulate } from './simulateCommand';
 import { createParserService } from '../parsing/load';
@@ -18,6 +20,26 @@ usage:
                                              run the tree's own code in a scenario; exit 1 if a
                                              check fails, 2 if a call is not modelled; --views
                                              records what VS Code's simulation panel draws
+  kpsim explore --tree DIR (--scenario ID[,ID...] | --all) [--shard I/N] [--jobs N] [--json]
+                [--out FILE] [--max-states N] [--max-seconds S] [--max-depth N]
+                [--max-preemptions N] [--driver auto|test_hmm|nouveau|kpsim]
+                                             every interleaving of the scenario's threads within
+                                             the bounds, the invariants checked at each step;
+                                             each violation with its counterexample (--json: its
+                                             trace, with views). --shard 2/3: every 3rd scenario
+                                             from the 2nd; --jobs: worker threads (default: one
+                                             per core). Exit 0 no violation and complete, 1 a
+                                             violation (or a scenario the tree cannot run), 3 a
+                                             bound hit without a violation
+  kpsim compare --tree DIR --patch FILE [--patch FILE...] [--scenario ID[,ID...] | --all]
+                [--json] [--out DIR] [--jobs N] [--max-... and --driver as for explore]
+                                             every scenario (or those named) on the tree and on
+                                             the tree with the patches applied in memory, in
+                                             order: new and fixed violations, counterexamples,
+                                             changed behaviour; --out DIR writes each new
+                                             violation's trace to DIR/SCENARIO-INVARIANT.json.
+                                             Exit 1 the patches add a violation (or break a
+                                             scenario), 0 not, 2 a patch does not apply
   kpsim review FILE [--tree DIR] [--json]    the series, patches, files, hunks and functions of a
                                              .patch/.diff/.mbox/.eml file (gzip too); with --tree,
                                              each patch applied in memory on top of the ones before
@@ -49,6 +71,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       choice: { type: 'string', multiple: true },
       'allow-unmodelled': { type: 'boolean', default: false },
       views: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
+      shard: { type: 'string' },
+      jobs: { type: 'string' },
+      patch: { type: 'string', multiple: true },
+      'max-states': { type: 'string' },
+      'max-seconds': { type: 'string' },
+      'max-depth': { type: 'string' },
+      'max-preemptions': { type: 'string' },
     },
   });
   const backend = values.backend;
@@ -81,6 +111,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       if (values.json && values.ascii) throw new CliError('--json and --ascii exclude each other');
       return withTree(values.tree, backend, (t) =>
         runSimulate(t, { scenario: values.scenario, json: values.json, out: values.out, allowUnmodelled: values['allow-unmodelled'], schedule: values.schedule, driver: values.driver, choices: values.choice, views: values.views }, io));
+    case 'explore':
+    case 'compare': {
+      const bounds = { maxStates: values['max-states'], maxSeconds: values['max-seconds'], maxDepth: values['max-depth'], maxPreemptions: values['max-preemptions'], driver: values.driver };
+      const select = { scenario: values.scenario, all: values.all, shard: values.shard, jobs: values.jobs };
+      return command === 'explore'
+        ? withTree(values.tree, backend, (t) => runExplore(t, { ...bounds, ...select, json: values.json, out: values.out, backend }, io))
+        : withTree(values.tree, backend, (t) => runCompare(t, { ...bounds, ...select, patches: values.patch ?? [], json: values.json, out: values.out, backend }, io));
+    }
     default:
       throw new CliError(`unknown command '${command}'\n\n${USAGE}`);
   }

@@ -66,6 +66,8 @@ export async function runScenario(
     /** What the tree is, said in messages: "v6.12.107 with [v1 04/12] applied". */
     label?: string;
     documentFor?: (rel: string) => vscode.Uri | undefined;
+    /** Replay these scheduling decisions (a counterexample) instead of the default order. */
+    schedule?: string[];
   },
 ): Promise<vscode.Uri | undefined> {
   const tCommand = Date.now();
@@ -89,7 +91,7 @@ export async function runScenario(
       (progress, token) =>
         simulateInWorker(
           path.join(ctx.extension.extensionPath, 'dist', 'simulateWorker.js'),
-          { root, grammarDir: ctx.grammarDir, index: lookup.index, scenario: scenarioId, options: { views: true }, overrides: opts.overrides },
+          { root, grammarDir: ctx.grammarDir, index: lookup.index, scenario: scenarioId, options: { views: true, schedule: opts.schedule }, overrides: opts.overrides },
           (message) => progress.report({ message }),
           token,
         ),

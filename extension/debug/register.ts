@@ -27,7 +27,7 @@ function debugHost(ctx: Ctx): KpsimDebugHost {
         (progress, token) =>
           simulateInWorker(
             path.join(ctx.extension.extensionPath, 'dist', 'simulateWorker.js'),
-            { root: args.tree, grammarDir: ctx.grammarDir, index: lookup.index, scenario: args.scenario, options: { views: true, driver: args.driver } },
+            { root: args.tree, grammarDir: ctx.grammarDir, index: lookup.index, scenario: args.scenario, options: { views: true, driver: args.driver, schedule: Array.isArray(args.schedule) ? args.schedule.map(String) : undefined } },
             (message) => progress.report({ message }),
             token,
           ),

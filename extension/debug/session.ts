@@ -31,6 +31,8 @@ export interface KpsimLaunchArguments extends DebugProtocol.LaunchRequestArgumen
   stopOnEntry?: boolean;
   /** Also stop at the first call of these functions (the one a "Debug this path" lens was above). */
   stopAtFunction?: string | string[];
+  /** The scheduling decisions to replay (a counterexample the race explorer found). */
+  schedule?: string[];
 }
 
 /** What the session needs from where it runs. */

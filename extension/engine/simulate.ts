@@ -202,7 +202,8 @@ export interface Prepared {
  * state and the code). The explorer starts every interleaving from a copy of this state.
  */
 export function prepare(tree: EngineTree, sc: Scenario, options: SimulateOptions, machine: (s: State, code: Layered, limits: Limits) => Machine): Prepared & { m: Machine } {
-  const caps = treeCapabilities(tree, options.driver);
+  // A scenario about the reference driver runs it on any tree.
+  const caps = treeCapabilities(tree, sc.driver ?? options.driver);
   const s = buildWorld(sc, caps.driver);
   const code = codeFor(tree);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };

@@ -16,7 +16,7 @@ import { scenarioById, SCENARIOS } from '../scenarios/catalog';
 import { type EngineTree, type SimulateOptions, SimulationError, prepare } from '../simulate';
 import { type State, cloneState, fieldName, load } from '../state/state';
 import { isPtr } from '../state/values';
-import { stateKey } from './stateKey';
+import { dropDeadFrames, stateKey } from './stateKey';
 import type { Value } from '../state/values';
 import { type Found, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from './invariants';
 
@@ -68,6 +68,10 @@ export interface ExploreResult {
   /** End states seen (every thread stopped). */
   endStates: number;
   violations: Violation[];
+  /** Violations the scenario is built to show (a driver written wrong on purpose), found as expected. */
+  expected: Violation[];
+  /** Invariants the scenario expects to break that the search did not see break. */
+  missingExpected: string[];
   /** Calls not modelled on some path: exploration cannot vouch for those paths. */
   unmodelled: Unmodelled[];
 }
@@ -134,7 +138,9 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   const maxMs = (options.maxSeconds ?? 60) * 1000;
   const choices = options.choices ?? {};
   const codeCache = new Map<string, Code>();
-  const prep = prepare(tree, sc, { driver: options.driver, limits: options.limits }, (s, code, limits) => new Machine(s, code, table, limits, choices, {}, codeCache));
+  // A path that runs this many instructions without finishing is a livelock, not a long run: the
+  // longest scenario (the rmap walk over a 512-page THP) takes about 100 000.
+  const prep = prepare(tree, sc, { driver: options.driver, limits: { maxSteps: 400_000, ...options.limits } }, (s, code, limits) => new Machine(s, code, table, limits, choices, {}, codeCache));
   const { code, limits, initialRefs } = prep;
   const forked = sc.threads.some((t) => t.kind === 'fork');
   const por = options.por !== false;
@@ -142,7 +148,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
 
   const result: ExploreResult = {
     scenario: sc.id, tree: tree.root.split('/').pop() ?? tree.root, states: 0, transitions: 0, pruned: 0, seconds: 0,
-    complete: true, bounds: [], maxDepth: 0, endStates: 0, violations: [], unmodelled: [],
+    complete: true, bounds: [], maxDepth: 0, endStates: 0, violations: [], expected: [], missingExpected: [], unmodelled: [],
   };
   const fired = new Set<string>();
   const report = (f: Found, n: { schedule: string[] }): void => {
@@ -252,6 +258,10 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     options.onProgress?.({ states: result.states, transitions: result.transitions, depth, queued: queue.length });
   }
   result.seconds = (performance.now() - t0) / 1000;
+  const wanted = new Set(sc.expectedViolations ?? []);
+  result.expected = result.violations.filter((v) => wanted.has(v.invariant));
+  result.violations = result.violations.filter((v) => !wanted.has(v.invariant));
+  result.missingExpected = [...wanted].filter((w) => !result.expected.some((v) => v.invariant === w));
   return result;
 
   /** Runs thread `id` from `node`'s state to its next scheduling point. */
@@ -288,6 +298,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     const alone = (): boolean => s.threads.every((x) => x.id === id || x.status === 'done' || x.status === 'failed');
     while (r === 'sched' && alone()) r = m.run(id, true);
     m.finish();
+    dropDeadFrames(s);
     if (por) footprint(node, s, touched, fp, s.events.length !== eventsBefore);
     const stuck = r === 'blocked' && s.steps <= beforeSteps + 1 ? [...new Set([...node.stuck, id])] : [];
     const child: Node = {

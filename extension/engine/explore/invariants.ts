@@ -183,8 +183,11 @@ export function classifyFailure(t: Thread): Found | undefined {
   if (/use after free/.test(e)) return { ...at, invariant: 'no-use-after-free', message: `${t.id}: ${e}` };
   if (/^deadlock:/.test(e)) return { ...at, invariant: 'no-deadlock', message: `${t.id}: ${e}` };
   if (/loop bound \(\d+ iterations\) hit/.test(e)) return { ...at, invariant: 'progress', message: `${t.id} loops without progress: ${e}` };
-  // Not the code's fault: the model lacks the call (reported as unmodelled), or a bound of the run.
-  if (/unmodelled|step bound|call depth bound/.test(e)) return undefined;
+  // Alone or not, a thread that runs out of instructions never finished: a loop without progress
+  // (a backward goto is not counted by the loop bound, so retry loops end here).
+  if (/step bound \(\d+ instructions\) hit/.test(e)) return { ...at, invariant: 'progress', message: `${t.id} does not finish: ${e}` };
+  // Not the code's fault: the model lacks the call (reported as unmodelled), or the call depth bound.
+  if (/unmodelled|call depth bound/.test(e)) return undefined;
   return { ...at, invariant: 'no-crash', message: `${t.id} crashed: ${e}` };
 }
 
@@ -225,7 +228,7 @@ export function checkEnd(s: State, facts: EndFacts): Found[] {
   if (facts.balanced) {
     for (const [f, r] of facts.initialRefs) {
       const rec = obj(s, f).v as Rec;
-      if (rec.fields._refcount !== r) out.push({ invariant: 'refcount-balanced', message: `${obj(s, f).label}: refcount ${r} at the start, ${String(rec.fields._refcount)} at the end` });
+      if (rec.fields._refcount !== r) out.push({ invariant: 'refcount-balanced', message: `${obj(s, f).label}: refcount ${r} at the start, ${Number(rec.fields._refcount)} at the end` });
     }
   }
   for (const f of s.world.folios) {

@@ -56,3 +56,55 @@ export function stateKey(s: State, extra: Json = null): string {
   const text = JSON.stringify([world, threads, open, heap, extra]);
   return createHash('sha1').update(text).digest('base64');
 }
+
+/**
+ * Drops the frames of functions that returned (nothing reaches their locals any more): they would
+ * otherwise be copied with every state the explorer keeps. Other objects stay (a freed folio is
+ * still the world's).
+ */
+export function dropDeadFrames(s: State): void {
+  const seen = new Set<number>();
+  const stack: number[] = [];
+  const mark = (n: number): void => {
+    if (!seen.has(n)) {
+      seen.add(n);
+      stack.push(n);
+    }
+  };
+  const scan = (v: unknown): void => {
+    if (v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (const x of v) scan(x);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if (o.t === 'ptr' && typeof o.obj === 'number') {
+      mark(o.obj);
+      return;
+    }
+    for (const k in o) scan(o[k]);
+  };
+  const w = s.world;
+  for (const n of [...w.mms, w.mm, w.memmap, ...w.folios, ...Object.values(w.globals)]) if (n) mark(n);
+  for (const d of w.devices) {
+    mark(d.obj);
+    scan([d.pt, d.notifier, d.owner, d.mn]);
+  }
+  scan([w.notifiers, w.mmuNotifiers]);
+  for (const t of s.threads) {
+    scan(t.result);
+    for (const f of t.frames) {
+      mark(f.locals);
+      scan(f.stack);
+    }
+  }
+  for (const e of s.events) scan(e.owner);
+  while (stack.length) {
+    const o = s.heap[stack.pop()!];
+    if (o) scan(o.v);
+  }
+  for (const k of Object.keys(s.heap)) {
+    const n = Number(k);
+    if (!seen.has(n) && s.heap[n].kind === 'frame') delete s.heap[n];
+  }
+}

@@ -96,7 +96,7 @@ export class Machine {
     /** Compiled code by key, shared by the machines that continue one another's states (the explorer). */
     codeCache?: Map<string, Code>,
   ) {
-    this.codeCache = codeCache ?? new Map();
+    this.codeCache = codeCache ?? new Map<string, Code>();
   }
 
   /** The compiled code this machine has loaded (frames refer to it by key). */

@@ -82,6 +82,40 @@ export const SCENARIOS: Scenario[] = [
     watch: [A + P],
     expect: [{ addr: A, pte: 'device-exclusive', dirty: true, deviceMaps: [{ device: 0, maps: true }] }],
   },
+  {
+    ...base, id: 'exclusive-two-atomics', title: 'Two devices ask for atomic access to the same page at once', devices: 2,
+    description: 'Two devices race for exclusive access to one page. Whoever converts the PTE second faults the first one\'s entry back (its invalidation reaches the first device) and takes it over: at the end exactly one device maps the page atomically, and the PTE is its device-exclusive entry.',
+    mirrors: 'hmm-tests.c: TEST_F(hmm2, ...) with two mirrors asking for exclusive access', entries: ['make_device_exclusive', 'make_device_exclusive_range', 'remove_device_exclusive_entry'],
+    pages: dirtyPage,
+    threads: [{ kind: 'device-atomic', device: 0, addr: A }, { kind: 'device-atomic', device: 1, addr: A }],
+    expect: [{ addr: A, pte: 'device-exclusive', dirty: true }],
+  },
+  {
+    ...base, id: 'exclusive-thp-cpu-write', title: 'GPU atomic on a THP while the CPU writes the next page', balanced: false, vma: { start: A, pages: 512, write: true },
+    description: 'The device asks for one page of a PMD-mapped THP while a CPU writes the page after it: one of them splits the PMD, and the other must see the split. The neighbour stays present and writable; only the asked page is device-exclusive at the end (or restored, if the CPU write came through it).',
+    mirrors: 'hmm-tests.c: TEST_F(hmm, exclusive) on a THP, with a CPU thread', entries: ['make_device_exclusive', 'make_device_exclusive_range'],
+    pages: [{ addr: A, write: true, dirty: true, thp: true }],
+    threads: [{ kind: 'device-atomic', device: 0, addr: A }, { kind: 'cpu-access', addr: A + P, write: true }],
+    watch: [A + P],
+    expect: [{ addr: A, dirty: true }],
+  },
+  {
+    ...base, id: 'driver-filters-own-exclusive', title: 'A driver that ignores the MMU_NOTIFY_EXCLUSIVE of its own request', driver: 'kpsim',
+    description: 'The reference driver (mmu_interval_read_begin, make_device_exclusive, lock, read_retry, map) whose notifier returns early for MMU_NOTIFY_EXCLUSIVE with owner == itself, as nouveau and the documentation do: its own conversion does not invalidate its request, read_retry succeeds, the device maps the page.',
+    mirrors: 'Documentation/mm/hmm.rst: make_device_exclusive() and the owner of MMU_NOTIFY_EXCLUSIVE', entries: ['make_device_exclusive', 'make_device_exclusive_range'],
+    pages: dirtyPage,
+    threads: [{ kind: 'device-atomic', device: 0, addr: A }],
+    expect: [{ addr: A, pte: 'device-exclusive', dirty: true, deviceMaps: [{ device: 0, maps: true }] }],
+  },
+  {
+    ...base, id: 'driver-without-own-filter', title: 'A driver that does not filter its own MMU_NOTIFY_EXCLUSIVE (livelock)', driver: 'kpsim', ownerFilter: false,
+    description: 'The same driver with the owner check left out of its notifier: make_device_exclusive() invalidates the request that asked for it, so mmu_interval_read_retry() fails; the retry faults the entry back (another invalidation) and converts it again, for ever. The explorer must report this as a livelock.',
+    mirrors: 'Documentation/mm/hmm.rst: make_device_exclusive() and the owner of MMU_NOTIFY_EXCLUSIVE', entries: ['make_device_exclusive', 'make_device_exclusive_range'],
+    pages: dirtyPage,
+    threads: [{ kind: 'device-atomic', device: 0, addr: A }],
+    expect: [],
+    expectedViolations: ['progress'],
+  },
 ];
 
 export const PAGE = P;

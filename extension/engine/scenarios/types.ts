@@ -57,4 +57,13 @@ export interface Scenario {
   watch?: number[];
   /** References back to where they started (folios must always end unlocked). */
   balanced: boolean;
+  /** Run the model's reference driver (kpsim/refdriver.c) whatever driver the tree has. */
+  driver?: 'kpsim';
+  /** The reference driver's notifier skips the MMU_NOTIFY_EXCLUSIVE event of its own request (default true). */
+  ownerFilter?: boolean;
+  /**
+   * Invariants the scenario is built to break (a driver written wrong on purpose): exploring it must
+   * find them; finding them is the expected result, not finding them is the failure.
+   */
+  expectedViolations?: string[];
 }

@@ -226,7 +226,24 @@ export function canonical(v: unknown): string {
 }
 
 export function cloneState(s: State): State {
-  return structuredClone(s);
+  return deepCopy(s);
+}
+
+/**
+ * A copy of plain data (objects, arrays, primitives; `undefined` kept, which JSON would drop):
+ * several times faster than structuredClone on the many small objects of a state, which the
+ * explorer copies at every transition.
+ */
+export function deepCopy<T>(v: T): T {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const a = new Array(v.length) as unknown[];
+    for (let i = 0; i < v.length; i++) a[i] = deepCopy(v[i] as unknown);
+    return a as T;
+  }
+  const o: Record<string, unknown> = {};
+  for (const k in v as Record<string, unknown>) o[k] = deepCopy((v as Record<string, unknown>)[k]);
+  return o as T;
 }
 
 /** Every leaf that differs between two values, as "path: before -> after". */

@@ -42,7 +42,7 @@ export function buildWorld(sc: Scenario, driver: DriverChoice): State {
     mapPage(s, mm, pg.addr, { t: 'pte', k: 'present', pfn, write: pg.write, dirty: pg.dirty, young: true, softDirty: pg.softDirty ?? false, uffdWp: false });
   }
   for (const addr of [...sc.expect.map((e) => e.addr), ...(sc.watch ?? [])]) if (!s.world.addresses.includes(addr)) s.world.addresses.push(addr);
-  for (let i = 0; i < sc.devices; i++) addDevice(s, mm, i, driver);
+  for (let i = 0; i < sc.devices; i++) addDevice(s, mm, i, driver, sc.ownerFilter !== false);
   return s;
 }
 
@@ -77,8 +77,8 @@ export function nouveauArgs(s: State, dev: Device, addr: number, pages: number):
   return [ptr(dev.obj), drm, ptr(args), 64, { t: 'ptr', obj: dev.notifier.obj, path: [] }];
 }
 
-function addDevice(s: State, mm: number, i: number, d: DriverChoice): Device {
-  if (d.kind === 'nouveau') return i === 0 ? addNouveau(s, mm, i, d) : addDevice(s, mm, i, REF_DRIVER);
+function addDevice(s: State, mm: number, i: number, d: DriverChoice, ownerFilter = true): Device {
+  if (d.kind === 'nouveau') return i === 0 ? addNouveau(s, mm, i, d) : addDevice(s, mm, i, REF_DRIVER, ownerFilter);
   const name = d.kind === 'test_hmm' ? `dmirror${i}` : `mirror${i}`;
   const ops = alloc(s, 'record', `${name} notifier ops`, rec('mmu_interval_notifier_ops', { invalidate: { t: 'fn', name: d.invalidate, file: d.file } }));
   const notifier = rec('mmu_interval_notifier', {
@@ -88,6 +88,7 @@ function addDevice(s: State, mm: number, i: number, d: DriverChoice): Device {
     notifier, pt: rec('xarray', { entries: rec('xa_entries') }), mutex: lock('mutex', `${name} mutex`),
   };
   if (d.kind === 'test_hmm') fields.mdevice = null;
+  if (d.kind === 'kpsim') fields.filters_own = ownerFilter ? 1 : 0;
   const id = alloc(s, 'driver', name, rec(d.structType, fields));
   const dev: Device = { name, obj: id, pt: ptr(id, 'pt'), notifier: ptr(id, 'notifier'), owner: d.kind === 'test_hmm' ? null : ptr(id), driver: d.file };
   s.world.devices.push(dev);

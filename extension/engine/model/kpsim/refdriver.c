@@ -13,6 +13,8 @@ struct kpsim_mirror {
 	struct mmu_interval_notifier notifier;
 	struct xarray pt;
 	struct mutex mutex;
+	/* Scenarios can build it without the owner filter, to show what that costs. */
+	int filters_own;
 };
 
 bool kpsim_mirror_invalidate(struct mmu_interval_notifier *mni,
@@ -22,7 +24,7 @@ bool kpsim_mirror_invalidate(struct mmu_interval_notifier *mni,
 	struct kpsim_mirror *m = container_of(mni, struct kpsim_mirror, notifier);
 	unsigned long pfn;
 
-	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == m)
+	if (m->filters_own && range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == m)
 		return true;
 	if (mmu_notifier_range_blockable(range))
 		mutex_lock(&m->mutex);
