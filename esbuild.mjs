@@ -21,7 +21,7 @@ const node = {
 };
 
 await Promise.all([
-  esbuild.build({ ...node, entryPoints: { extension: 'extension/activate.ts', indexWorker: 'extension/parsing/indexWorker.ts', simulateWorker: 'extension/run/simulateWorker.ts', exploreWorker: 'extension/run/exploreWorker.ts' }, outdir: 'dist' }),
+  esbuild.build({ ...node, entryPoints: { extension: 'extension/activate.ts', indexWorker: 'extension/parsing/indexWorker.ts', simulateWorker: 'extension/run/simulateWorker.ts', exploreWorker: 'extension/run/exploreWorker.ts', compareWorker: 'extension/run/compareWorker.ts' }, outdir: 'dist' }),
   esbuild.build({ ...node, entryPoints: { cli: 'extension/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
   esbuild.build({
     bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production,
@@ -33,7 +33,7 @@ chmodSync('dist/cli.js', 0o755);
 // Extension-host tests (run by @vscode/test-cli in code-server): only when asked.
 if (process.argv.includes('--tests')) {
   await esbuild.build({
-    ...node, entryPoints: { index: 'test/integration/index.ts', 'extension.test': 'test/integration/extension.test.ts', 'debug.test': 'test/integration/debug.test.ts', 'panel.test': 'test/integration/panel.test.ts', 'review.test': 'test/integration/review.test.ts' },
+    ...node, entryPoints: { index: 'test/integration/index.ts', 'extension.test': 'test/integration/extension.test.ts', 'debug.test': 'test/integration/debug.test.ts', 'panel.test': 'test/integration/panel.test.ts', 'review.test': 'test/integration/review.test.ts', 'explore.test': 'test/integration/explore.test.ts' },
     outdir: 'out/test/integration', external: ['vscode', 'mocha'],
   });
 }

@@ -4,6 +4,7 @@ import { Ctx } from './ctx';
 import { Commands } from './commands/table';
 import { showCallPath, showPath } from './commands/showCallPath';
 import { openTrace, openTraceLocation, simulatePath, simulateScenario } from './commands/simulatePath';
+import { exploreRaces } from './commands/exploreRaces';
 import { kernelRootOf } from './commands/tree';
 import { registerDebug } from './debug/register';
 import { type ReviewFeature, registerReview } from './review/register';
@@ -26,6 +27,7 @@ export function activate(extension: vscode.ExtensionContext): { ctx: Ctx; panels
     review.disposable,
     vscode.commands.registerCommand(Commands.simulatePath, (arg: unknown) => simulatePath(ctx, panels, arg)),
     vscode.commands.registerCommand(Commands.simulateScenario, () => simulateScenario(ctx, panels)),
+    vscode.commands.registerCommand(Commands.exploreRaces, (arg: unknown) => exploreRaces(ctx, panels, arg)),
     vscode.commands.registerCommand(Commands.openTrace, (arg: unknown) => openTrace(ctx, panels, arg)),
     vscode.commands.registerCommand(Commands.showCallPath, (arg: unknown) => showCallPath(ctx, arg)),
     vscode.commands.registerCommand(Commands.showPath, () => showPath(ctx)),

@@ -39,6 +39,10 @@ export const Commands = {
   /** Comments: add the reviewer's comment (new thread or reply). */
   addReviewComment: 'kernelPathSim.addReviewComment',
   deleteReviewComment: 'kernelPathSim.deleteReviewComment',
+  /** Code lens and palette: every interleaving of a scenario, invariants checked. */
+  exploreRaces: 'kernelPathSim.exploreRaces',
+  /** Series view: the scenarios run and explored without and with a patch. */
+  compareBeforeAfter: 'kernelPathSim.compareBeforeAfter',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -108,6 +112,8 @@ export interface CommandArgs {
   [Commands.closeReview]: [unknown?];
   [Commands.addReviewComment]: [unknown];
   [Commands.deleteReviewComment]: [unknown];
+  [Commands.exploreRaces]: [(LensArgs | { scenario: string })?];
+  [Commands.compareBeforeAfter]: [unknown?];
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

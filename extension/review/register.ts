@@ -4,6 +4,7 @@ import type { Ctx } from '../ctx';
 import { Commands } from '../commands/table';
 import type { SimulationPanels } from '../views/simulationPanel';
 import { applyToWorkingTree } from './applyToTree';
+import { compareBeforeAfter } from './compareBeforeAfter';
 import { ReviewComments } from './comments';
 import { composeReplyCommand, patchRefOf } from './composeReply';
 import { HunkLensProvider } from './hunkLenses';
@@ -61,6 +62,7 @@ export function registerReview(ctx: Ctx, panels: SimulationPanels): { disposable
     vscode.commands.registerCommand(Commands.closeReview, (arg: unknown) => {
       if (typeof arg === 'object' && arg !== null && 'review' in arg) store.remove((arg as { review: { source: string } }).review.source);
     }),
+    vscode.commands.registerCommand(Commands.compareBeforeAfter, (arg: unknown) => compareBeforeAfter(ctx, panels, store, arg)),
     vscode.commands.registerCommand(Commands.addReviewComment, (reply: vscode.CommentReply) => comments.add(reply)),
     vscode.commands.registerCommand(Commands.deleteReviewComment, (comment: unknown) => comments.remove(comment)),
   );

@@ -45,6 +45,12 @@ export class FamilyCodeLensProvider implements vscode.CodeLensProvider {
               arguments: [args],
             }),
             new vscode.CodeLens(range, {
+              title: 'Explore races',
+              tooltip: `Run every interleaving of the scenario entering at ${f.name} (its CPUs and devices) and check the invariants: secondary-MMU coherence, dirty bit, folio lock, refcounts, deadlock, livelock, ...`,
+              command: Commands.exploreRaces,
+              arguments: [args],
+            }),
+            new vscode.CodeLens(range, {
               title: 'Debug this path',
               tooltip: `Step through a scenario that enters at ${f.name} in the debugger: forwards, backwards, breakpoints, locals and the mm state`,
               command: Commands.debugPath,

@@ -210,6 +210,11 @@ export class SimulationPanel implements vscode.Disposable {
     if (!this.disposed) void this.webviewPanel.webview.postMessage(m);
   }
 
+  /** The documents the trace's patched files are shown in (a comparison's after side). */
+  setDocumentFor(documentFor: ((rel: string) => vscode.Uri | undefined) | undefined): void {
+    this.documentFor = documentFor;
+  }
+
   /** Shows a trace at a step (-1: before the first); the run it comes from says where its tree is. */
   show(trace: PanelTraceFile, step = -1, textUri?: vscode.Uri): void {
     if (this.pending) {

@@ -91,12 +91,12 @@ suite('Kernel Path Simulator in the extension host', () => {
     await vscode.window.showTextDocument(doc);
     const found = await lenses('mm/memory.c');
     const family = ['restore_exclusive_pte', 'try_restore_exclusive_pte', 'copy_nonpresent_pte', 'zap_nonpresent_ptes', 'remove_device_exclusive_entry'];
-    // Three lenses per function, on the same line: simulate, the call path, debug.
+    // Four lenses per function, on the same line: simulate, the call path, explore races, debug.
     const names = found.map((l) => (l.command?.arguments?.[0] as { name: string }).name);
-    assert.deepStrictEqual(names, family.flatMap((n) => [n, n, n]));
-    assert.deepStrictEqual(found.map((l) => l.command?.title), family.flatMap(() => ['Simulate this path', 'Show call path', 'Debug this path']));
-    assert.deepStrictEqual(found.map((l) => l.command?.command), family.flatMap(() => ['kernelPathSim.simulatePath', 'kernelPathSim.showCallPath', 'kernelPathSim.debugPath']));
-    for (let i = 0; i < found.length; i += 3) assert.ok(found[i].range.isEqual(found[i + 1].range) && found[i].range.isEqual(found[i + 2].range));
+    assert.deepStrictEqual(names, family.flatMap((n) => [n, n, n, n]));
+    assert.deepStrictEqual(found.map((l) => l.command?.title), family.flatMap(() => ['Simulate this path', 'Show call path', 'Explore races', 'Debug this path']));
+    assert.deepStrictEqual(found.map((l) => l.command?.command), family.flatMap(() => ['kernelPathSim.simulatePath', 'kernelPathSim.showCallPath', 'kernelPathSim.exploreRaces', 'kernelPathSim.debugPath']));
+    for (let i = 0; i < found.length; i += 4) assert.ok([1, 2, 3].every((k) => found[i].range.isEqual(found[i + k].range)));
     for (const l of found) {
       const { name } = l.command?.arguments?.[0] as { name: string };
       // The lens line is where the definition starts: the name is on it or on the next line.
@@ -110,7 +110,7 @@ suite('Kernel Path Simulator in the extension host', () => {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(ws(), 'mm/rmap.c'));
     const editor = await vscode.window.showTextDocument(doc);
     const before = await lenses('mm/rmap.c');
-    assert.strictEqual(before.length, 3, 'make_device_exclusive: simulate, call path, debug');
+    assert.strictEqual(before.length, 4, 'make_device_exclusive: simulate, call path, explore races, debug');
     const line = before[0].range.start.line;
     await editor.edit((e) => e.insert(new vscode.Position(line, 0), '/* moved */\n\n'));
     const after = await lenses('mm/rmap.c');
@@ -118,7 +118,7 @@ suite('Kernel Path Simulator in the extension host', () => {
     // An unbalanced brace mid-typing: the function still has its lens.
     await editor.edit((e) => e.insert(new vscode.Position(line + 4, 0), 'if (x) {\n'));
     const typing = await lenses('mm/rmap.c');
-    assert.strictEqual(typing.length, 3);
+    assert.strictEqual(typing.length, 4);
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 

@@ -149,6 +149,20 @@ test('every mutant fixture names a known invariant, says what it does, and is a 
   }
 });
 
+test('v6.18.15: nouveau without its owner filter escapes only through the timeout choice, and then before trying at all', { skip: byLabel.has('v6.18.15') ? false : `no v6.18.15 tree in ${source}` }, async (t) => {
+  // The model's 'timeout' choice is one value for the whole run: 'not expired' (the default) at every
+  // check, so the livelock never ends, or 'expired' at the first check, so nouveau_atomic_range_fault
+  // returns -EBUSY before make_device_exclusive() runs once. The kernel's 1 s timeout (ending the
+  // livelock after some iterations) is neither; the explorer does not branch on choices.
+  const tree = await patchedTree('v6.18.15', 'v6.18.15-nouveau-no-owner-filter.patch');
+  const r = simulate(tree, 'exclusive-stays', { driver: 'nouveau', choices: { timeout: 1 } });
+  assert.equal(r.threads[0].result, -16);
+  assert.ok(!r.steps.some((s) => s.fn === 'make_device_exclusive'), 'the request gave up before converting anything');
+  const e = explore(tree, 'exclusive-stays', { driver: 'nouveau', choices: { timeout: 1 } });
+  assert.deepEqual(e.violations.map((v) => v.invariant), []);
+  t.diagnostic(`timeout expired: dev0 returned ${String(r.threads[0].result)} after ${r.steps.length} steps; explored: ${summary(e)}, no violation`);
+});
+
 for (const c of CASES) {
   const kind = c.expect ? `finds ${c.expect.join(' or ')}` : 'finds nothing new';
   const name = `${c.tree}: ${c.patch.replace(/^v[\d.]+-|\.patch$/g, '')} (${c.scenario}, driver ${c.driver}) ${kind}`;

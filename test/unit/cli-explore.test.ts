@@ -7,8 +7,10 @@ import { test } from 'node:test';
 import { createTwoFilesPatch } from 'diff';
 import { CliError } from '../../extension/cli/common';
 import { main } from '../../extension/cli/main';
+import { LIVELOCK_REPLAY_STEPS, compactSchedule, counterexampleTrace } from '../../extension/engine/explore/compare';
 import { SCENARIOS } from '../../extension/engine/scenarios/catalog';
 import { readPanelTrace } from '../../extension/run/panelTrace';
+import { engineTree } from '../helpers/engine';
 import { EXAMPLES, FIXTURES, REPO } from '../helpers/parser';
 
 const SERIES = path.join(FIXTURES, 'review/dirty-series.mbox');
@@ -152,6 +154,19 @@ test('explore --jobs 2 in worker threads (dist/exploreWorker.js) gives what one 
   }
   const strip = (j: JsonExploreAll) => j.scenarios.map((s) => ('error' in s ? s : { ...s, seconds: 0 }));
   assert.deepEqual(strip(workers), strip(inThread));
+  // compare runs each side as a job too.
+  const cmp = ['compare', '--tree', EXAMPLES, '--patch', SERIES, '--scenario', 'exclusive-stays,exclusive-then-gup', '--json'];
+  const one = await run(...cmp, '--jobs', '1');
+  process.env.KPSIM_EXPLORE_WORKER = WORKER;
+  let two: Run;
+  try {
+    two = await run(...cmp, '--jobs', '2');
+  } finally {
+    delete process.env.KPSIM_EXPLORE_WORKER;
+  }
+  assert.equal(two.code, one.code);
+  const noTime = (r: Run): unknown => JSON.parse(r.out, (k, v: unknown) => (k === 'seconds' ? 0 : v));
+  assert.deepEqual(noTime(two), noTime(one));
 });
 
 // The JSON of `kpsim compare --json`, as far as these tests read it.
@@ -262,4 +277,17 @@ test('compare: a semantics-preserving refactor adds no violation and changes no 
   assert.equal(plain.code, 0, plain.err);
   assert.match(plain.out, /^kpsim compare: examples -> examples \+ 1 patch\n {2}tidy\.diff\n/);
   assert.match(plain.out, /\n {2}exclusive-stays +no new violation\n/);
+});
+
+test('a livelock\'s counterexample is replayed to 40,000 instructions (enough loops to see it), not the explorer\'s 400,000', async () => {
+  const tree = await engineTree(EXAMPLES);
+  const loop = { schedule: ['dev0'], invariant: 'progress', message: 'dev0 does not finish: step bound (400000 instructions) hit' };
+  const t = counterexampleTrace(tree, 'driver-without-own-filter', loop, { views: false });
+  assert.equal(t.stats.instructions, LIVELOCK_REPLAY_STEPS + 1);
+  assert.match(t.checks.find((c) => c.name === 'dev0 finished')?.detail ?? '', /^step bound \(40000 instructions\) hit/);
+  // Any other counterexample runs as far as the exploration did.
+  const other = counterexampleTrace(tree, 'exclusive-stays', { schedule: ['dev0'] }, { views: false });
+  assert.ok(other.threads.every((th) => th.status === 'done'));
+  assert.equal(compactSchedule(['dev1', 'dev1', 'dev0', 'cpu2', 'cpu2', 'cpu2']), 'dev1 x2, dev0, cpu2 x3');
+  assert.equal(compactSchedule([]), '(none)');
 });

@@ -250,15 +250,24 @@ function boundText(s: SideReport): string {
  */
 export const EXPLORE_REPLAY_LIMITS = { maxSteps: 400_000 } as const;
 
-/** At most this many state-changing steps of a counterexample in a text report (a livelock has tens of thousands). */
+/**
+ * A livelock (a `progress` violation: the instruction bound hit) is replayed this far only: the
+ * loop has repeated many times by then, and the whole 400,000 instructions make a trace of tens
+ * of thousands of steps (about 50 MB with the panel's views).
+ */
+export const LIVELOCK_REPLAY_STEPS = 40_000;
+
+/** At most this many state-changing steps of a counterexample in a text report (a livelock has thousands). */
 export const TIMELINE_MAX_STEPS = 200;
 
 /**
  * The full trace of a counterexample: `views` (default true) records what VS Code's panel shows
  * and "Open a saved trace…" opens; without them it is only for the ASCII timeline.
  */
-export function counterexampleTrace(tree: EngineTree, scenario: string, violation: Pick<Violation, 'schedule'>, opts: { driver?: DriverPreference; choices?: Record<string, number>; limits?: ExploreOptions['limits']; views?: boolean } = {}): SimulationResult {
-  return simulate(tree, scenario, { schedule: violation.schedule, views: opts.views ?? true, driver: opts.driver, choices: opts.choices, limits: { ...EXPLORE_REPLAY_LIMITS, ...opts.limits } });
+export function counterexampleTrace(tree: EngineTree, scenario: string, violation: Pick<Violation, 'schedule'> & Partial<Pick<Violation, 'invariant' | 'message'>>, opts: { driver?: DriverPreference; choices?: Record<string, number>; limits?: ExploreOptions['limits']; views?: boolean } = {}): SimulationResult {
+  const livelock = violation.invariant === 'progress' && /step bound/.test(violation.message ?? '') && opts.limits?.maxSteps === undefined;
+  const limits = { ...EXPLORE_REPLAY_LIMITS, ...opts.limits, ...(livelock ? { maxSteps: LIVELOCK_REPLAY_STEPS } : {}) };
+  return simulate(tree, scenario, { schedule: violation.schedule, views: opts.views ?? true, driver: opts.driver, choices: opts.choices, limits });
 }
 
 /** The ASCII timeline of a counterexample for a text report: at most TIMELINE_MAX_STEPS steps, without the model's assumptions (the report states them once). */

@@ -1,0 +1,40 @@
+import { type JobMessage, runWorkerJob } from '../parsing/workerJob';
+import type { CompareReport } from '../engine/explore/compare';
+import type { SimulationResult } from '../engine/simulate';
+import type { TreeIndex } from '../parsing/treeIndex';
+
+/** A before/after comparison for the worker: plain data only. */
+export interface CompareRequest {
+  root: string;
+  grammarDir: string;
+  index: TreeIndex;
+  /** Files of each side replaced in memory (relative path -> text, null = deleted). */
+  before: Record<string, string | null>;
+  after: Record<string, string | null>;
+  scenarios: string[];
+  labels: { before: string; after: string };
+  /** Per scenario and side. */
+  maxSeconds: number;
+}
+
+export interface CompareOutcome {
+  report: CompareReport;
+  /** The report as plain text (for a mail reply). */
+  text: string;
+  /** Each new violation's counterexample, with the panel's views. */
+  traces: { scenario: string; invariant: string; trace: SimulationResult }[];
+}
+
+export type CompareWorkerMessage = JobMessage<{ message: string }, CompareOutcome>;
+
+/** Runs a comparison in a worker thread; cancelling terminates it. */
+export function compareInWorker(
+  workerScript: string,
+  req: CompareRequest,
+  onProgress: (message: string) => void = () => {},
+  cancel?: { onCancellationRequested(listener: () => void): unknown },
+): Promise<CompareOutcome> {
+  return runWorkerJob<{ message: string }, CompareOutcome>(workerScript, req, {
+    what: 'comparison', onProgress: (p) => onProgress(p.message), cancel, resourceLimits: { maxOldGenerationSizeMb: 2048 },
+  });
+}
