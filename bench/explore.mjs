@@ -163,7 +163,11 @@ for (const root of trees) {
     const v = r.violations.length
       ? r.violations.map((x) => x.invariant).join(', ') + (t?.first ? `  (first: ${fmtS(t.seconds)}, ${t.first.violations[0]?.steps} steps, ${t.first.violations[0]?.invariant})` : '')
       : 'none';
-    console.log(`  ${padEnd(sc.id, 34)} ${pad(sc.threads.length, 3)}  ${pad(r.states, 6)} ${pad(r.transitions, 6)} ${pad(r.pruned, 6)} ${pad(fmtS(m.seconds), 9)} ${pad((r.states / m.seconds).toFixed(0), 6)}  ${padEnd(bounds(r), 22)} < ${pad(target(sc), 2)} s  ${pass ? 'PASS' : 'MISS'}     ${v}${m.runs.length < RUNS ? `  [${m.runs.length} run: ${r.complete ? 'over 1.5x target' : 'bound hit'}]` : ''}`);
+    // Violations the scenario itself expects (a livelock it exists to show) are listed apart.
+    const expected = (r.expected ?? []).map((x) => `${x.invariant} (${x.steps} steps)`);
+    const missing = (r.missingExpected ?? []).map((x) => (typeof x === 'string' ? x : x.invariant ?? JSON.stringify(x)));
+    const extra = `${expected.length ? `; expected: ${expected.join(', ')}` : ''}${missing.length ? `; EXPECTED, NOT FOUND: ${missing.join(', ')}` : ''}`;
+    console.log(`  ${padEnd(sc.id, 34)} ${pad(sc.threads.length, 3)}  ${pad(r.states, 6)} ${pad(r.transitions, 6)} ${pad(r.pruned, 6)} ${pad(fmtS(m.seconds), 9)} ${pad((r.states / m.seconds).toFixed(0), 6)}  ${padEnd(bounds(r), 22)} < ${pad(target(sc), 2)} s  ${pass ? 'PASS' : 'MISS'}     ${v}${extra}${m.runs.length < RUNS ? `  [${m.runs.length} run: ${r.complete ? 'over 1.5x target' : 'bound hit'}]` : ''}`);
     summary.push({ tree: name, id: sc.id, threads: sc.threads.length, states: r.states, seconds: m.seconds, complete: r.complete, pass, target: target(sc), ttf: t?.seconds, ttfSteps: t?.first?.violations[0]?.steps });
   }
   if (unmodelled.size) console.log(`  unmodelled on some path (not followed): ${[...unmodelled].join(', ')}`);
@@ -176,8 +180,9 @@ for (const root of trees) {
   }
   const t2 = performance.now();
   for (const sc of scenarios) warm(mut.tree, sc.id);
+  const warmMutMs = performance.now() - t2;
   const mm = measure(mut.tree, scenarios, { all: false, cap: target, label: `${name} mutant` });
-  console.log(`  mutant (folio_mark_dirty dropped at ${mut.where}; re-indexed in ${mut.ms.toFixed(0)} ms, warm-up ${(performance.now() - t2).toFixed(0)} ms), all: false, bound = target:`);
+  console.log(`  mutant (folio_mark_dirty dropped at ${mut.where}; re-indexed in ${mut.ms.toFixed(0)} ms, warm-up ${warmMutMs.toFixed(0)} ms), all: false, bound = target:`);
   for (const sc of scenarios) {
     const m = mm.get(sc.id);
     const row = summary.find((x) => x.tree === name && x.id === sc.id);
@@ -187,7 +192,7 @@ for (const root of trees) {
     }
     const v = m.first.violations[0];
     if (row) Object.assign(row, { mutTtf: v ? m.seconds : undefined, mutSteps: v?.steps, mutStates: m.first.states, mutFound: Boolean(v) });
-    console.log(`    ${padEnd(sc.id, 34)} ${v ? `${pad(fmtS(m.seconds), 10)} to the first counterexample: ${v.invariant}, ${v.steps} steps, ${m.first.states} states` : `none found (${m.first.states} states, ${fmtS(m.first.seconds)}, complete: ${bounds(m.first)})`}`);
+    console.log(`    ${padEnd(sc.id, 34)} ${v ? `${pad(fmtS(m.seconds), 10)} to the first counterexample: ${v.invariant}, ${v.steps} steps, ${m.first.states} states` : `none found (${m.first.states} states, ${fmtS(m.first.seconds)}, complete: ${bounds(m.first)})`}${m.first.expected?.length ? `; expected: ${m.first.expected.map((x) => x.invariant).join(', ')}` : ''}`);
   }
 }
 

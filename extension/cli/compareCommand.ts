@@ -63,7 +63,8 @@ export async function runCompare(tree: OpenTree, a: CompareArgs, io: CliIo): Pro
   const report = assembleReport(scenarios, { before: name, after: `${name} + ${n} patch${n === 1 ? '' : 'es'}` });
   report.patches = {
     applied: patched.applied.map((p) => p.label),
-    skipped: patched.skipped.map((s) => `${s.path} (${s.patch}): ${s.reason}`),
+    // `[v1 03/12]` names the patch well enough; the reason usually repeats the path.
+    skipped: patched.skipped.map((s) => `${s.path} (${/^\[[^\]]*\]/.exec(s.patch)?.[0] ?? s.patch}): ${s.reason === `${s.path} is not in the tree` ? 'not in the tree' : s.reason}`),
     notes: patched.notes,
   };
   io.out(a.json ? JSON.stringify(report, null, 2) : renderCompareText(report));

@@ -60,11 +60,9 @@ const CASES: Case[] = [
   // no read_retry in dmirror_exclusive() at all, in either version.)
   {
     patch: 'v6.18.15-nouveau-no-read-retry.patch', tree: 'v6.18.15', scenario: 'exclusive-then-zap', driver: 'nouveau', expect: ['no-stale-device-mapping', 'secondary-mmu-coherence'],
-    todo: 'engine: kpsim_mn_end (extension/engine/primitives/notifier.ts) gives the end event a new id, so inProgress() (explore/invariants.ts) takes every invalidation ever started as still running and checkState() skips each device mapping of an address once invalidated: no-stale-device-mapping / secondary-mmu-coherence cannot fire here',
   },
   {
     patch: 'v6.12.107-nouveau-no-read-retry.patch', tree: 'v6.12.107', scenario: 'exclusive-then-zap', driver: 'nouveau', expect: ['no-stale-device-mapping', 'secondary-mmu-coherence'],
-    todo: 'engine: kpsim_mn_end (extension/engine/primitives/notifier.ts) gives the end event a new id, so inProgress() (explore/invariants.ts) takes every invalidation ever started as still running and checkState() skips each device mapping of an address once invalidated: no-stale-device-mapping / secondary-mmu-coherence cannot fire here',
   },
   // 4. nouveau's interval notifier acts on the MMU_NOTIFY_EXCLUSIVE of its own request: read_retry
   // always fails (the timeout choice is 'not expired' by default, so it never ends).

@@ -13,22 +13,34 @@ const { trees, source } = kernelTrees();
 const byLabel = new Map(trees.map((t) => [path.basename(t), t]));
 const skip = (label: string): string | false => (byLabel.has(label) ? false : `no ${label} tree in ${source}`);
 
+/** Retry-loop drivers (nouveau, the reference driver) livelock taking a page another device holds: see test/unit/engine/simulate.test.ts. */
+const RETRY_LOOP_LIVELOCK = new Set(['exclusive-two-atomics']);
+
 for (const label of ['v6.18.15', 'v6.12.107']) {
   for (const sc of SCENARIOS) {
-    test(`${label}: ${sc.id} runs with no unmodelled call and holds every check`, { skip: skip(label) }, async () => {
+    test(`${label}: ${sc.id} runs with no unmodelled call and ${sc.expectedViolations ? 'fails as it is built to' : 'holds every check'}`, { skip: skip(label) }, async () => {
       const r = simulate(await engineTree(byLabel.get(label)!), sc.id);
       assert.deepEqual(r.unmodelled, []);
-      assert.ok(passed(r), r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('\n'));
-      assert.match(r.driver, /lib\/test_hmm\.c/);
+      if (sc.expectedViolations) assert.ok(!passed(r) && r.threads.some((t) => /step bound/.test(t.error ?? '')), r.threads.map((t) => t.error).join('; '));
+      else assert.ok(passed(r), r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('\n'));
+      assert.match(r.driver, sc.driver === 'kpsim' ? /kpsim\/refdriver\.c/ : /lib\/test_hmm\.c/);
     });
   }
 }
+
+test('v6.18.15: with retry-loop drivers, a second device never takes the page from the first (livelock until nouveau\'s timeout)', { skip: skip('v6.18.15') }, async () => {
+  const t = await engineTree(byLabel.get('v6.18.15')!);
+  for (const driver of ['nouveau', 'kpsim'] as const) {
+    const r = simulate(t, 'exclusive-two-atomics', { driver, limits: { maxSteps: 300_000 } });
+    assert.ok(r.threads.some((x) => /step bound/.test(x.error ?? '')), `${driver}: ${r.threads.map((x) => x.error).join('; ')}`);
+  }
+});
 
 for (const label of ['v6.18.15', 'v6.12.107']) {
   for (const driver of ['nouveau', 'kpsim'] as const) {
     test(`${label}: every scenario also holds with the ${driver === 'kpsim' ? "model's reference driver" : 'nouveau SVM driver'}`, { skip: skip(label) }, async () => {
       const t = await engineTree(byLabel.get(label)!);
-      for (const sc of SCENARIOS) {
+      for (const sc of SCENARIOS.filter((x) => !x.expectedViolations && !x.driver && !RETRY_LOOP_LIVELOCK.has(x.id))) {
         const r = simulate(t, sc.id, { driver });
         assert.deepEqual(r.unmodelled, [], sc.id);
         assert.ok(passed(r), `${sc.id}: ${r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
@@ -41,7 +53,8 @@ for (const label of ['v6.18.15', 'v6.12.107']) {
 test('nouveau: its interval notifier skips the MMU_NOTIFY_EXCLUSIVE event it caused; its SVM notifier clears the GPU PTE', { skip: skip('v6.18.15') }, async () => {
   const r = simulate(await engineTree(byLabel.get('v6.18.15')!), 'exclusive-stays', { driver: 'nouveau' });
   const start = r.events.find((e) => e.event === 'MMU_NOTIFY_EXCLUSIVE' && e.phase === 'start');
-  assert.deepEqual(start?.deliveries, [{ device: 'gpu0', filtered: false }, { device: 'gpu0', filtered: true }]);
+  // Delivered twice to gpu0 (interval notifier, classic SVM notifier): one skipped it, one acted.
+  assert.deepEqual([...(start?.deliveries ?? [])].map((d) => `${d.device}:${d.filtered}`).sort(), ['gpu0:false', 'gpu0:true']);
   assert.match(r.final[0].devices[0].maps ?? '', /atomic/);
 });
 

@@ -72,7 +72,15 @@ interface PatchToApply {
  * The patches of one file, in order: the first series in it (a file is one series; others are
  * noted and left out), else the whole file as a plain diff.
  */
-async function patchesOf(file: string, notes: string[]): Promise<PatchToApply[]> {
+/** Patches of a series given without the rest of it (one .eml per patch, say). */
+interface Partial {
+  key: string;
+  version: number;
+  total: number;
+  present: number[];
+}
+
+async function patchesOf(file: string, notes: string[], partial: Partial[]): Promise<PatchToApply[]> {
   const messages: MailMessage[] = [];
   const problems: string[] = [];
   for await (const m of readMailFile(file)) {
@@ -85,7 +93,10 @@ async function patchesOf(file: string, notes: string[]): Promise<PatchToApply[]>
   if (withDiffs.length) {
     const [first, ...others] = withDiffs;
     for (const o of others) notes.push(`${name}: also holds "${o.title}" (v${o.version}, ${o.patches.length} patch${o.patches.length === 1 ? '' : 'es'}): not applied, one series per file`);
-    if (first.missing.length) notes.push(`${name}: "${first.title}" lacks patch${first.missing.length === 1 ? '' : 'es'} ${first.missing.map((i) => `${i}/${first.total}`).join(', ')}: applied without ${first.missing.length === 1 ? 'it' : 'them'}`);
+    if (first.missing.length) {
+      const from = first.patches[0]?.message.from.address ?? '';
+      partial.push({ key: `v${first.version} of ${first.total} from ${from}`, version: first.version, total: first.total, present: first.patches.map((p) => p.subject.index ?? 0) });
+    }
     return first.patches.map((p) => ({ label: patchLabel(p), source: file, diff: p.diff }));
   }
   // Not mail (or mail without a patch): a plain diff, as `git diff` writes it.
@@ -103,7 +114,16 @@ async function patchesOf(file: string, notes: string[]): Promise<PatchToApply[]>
 export async function patchedTree(root: string, parser: ParserService, index: TreeIndex, patchFiles: readonly string[], reader: TreeReader = fsTreeReader(root)): Promise<PatchedTree> {
   const notes: string[] = [];
   const patches: PatchToApply[] = [];
-  for (const f of patchFiles) patches.push(...(await patchesOf(f, notes)));
+  const partial: Partial[] = [];
+  for (const f of patchFiles) patches.push(...(await patchesOf(f, notes, partial)));
+  // One note per series, however many files its patches came in.
+  for (const key of [...new Set(partial.map((x) => x.key))]) {
+    const parts = partial.filter((x) => x.key === key);
+    const { version, total } = parts[0];
+    const present = [...new Set(parts.flatMap((x) => x.present))].sort((a, b) => a - b);
+    const w = String(total).length;
+    notes.push(`only ${present.map((i) => `${String(i).padStart(w, '0')}/${total}`).join(', ')} of the v${version} series (${total} patches) ${present.length === 1 ? 'is' : 'are'} applied: the others were not given`);
+  }
   const applied: AppliedPatch[] = [];
   const skipped: SkippedFile[] = [];
   let texts = new Map<string, string | null>();

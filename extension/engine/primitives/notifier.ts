@@ -97,7 +97,8 @@ export const NOTIFIER = [
     if (active === 0) setField(ctx, subs, 'invalidate_seq', ctx.int(field(ctx, subs, 'invalidate_seq'), 'seq') + 1);
     const startId = field(ctx, r, '__kpsim_event');
     const start = typeof startId === 'number' ? ctx.s.events[startId] : undefined;
-    ctx.s.events.push({ id: ctx.s.events.length, phase: 'end', event: start?.event ?? '?', start: start?.start ?? 0, end: start?.end ?? 0, owner: start?.owner ?? null, thread: ctx.thread.id, deliveries: [] });
+    // The end carries its start's id: that is how an invalidation still in progress is told apart.
+    ctx.s.events.push({ id: typeof startId === 'number' ? startId : ctx.s.events.length, phase: 'end', event: start?.event ?? '?', start: start?.start ?? 0, end: start?.end ?? 0, owner: start?.owner ?? null, thread: ctx.thread.id, deliveries: [] });
     ctx.note(`MMU notifier: ${start?.event ?? ''} ends`);
     return 0;
   }),

@@ -3,9 +3,9 @@
  * device page table in the model: one entry per page, atomic when NVIF_VMM_PFNMAP_V0_A is set),
  * jiffies, and the interval-notifier registration nouveau_atomic_range_fault() does per fault.
  */
-import type { PrimCtx } from './api';
+import { Blocked, type PrimCtx } from './api';
 import { ModelError } from '../state/state';
-import { type Ptr, type Rec, type Value, isRec, rec, samePtr } from '../state/values';
+import { type Ptr, type Rec, type Value, isPtr, isRec, rec, samePtr } from '../state/values';
 import { pagePtr, pfnOfPage } from '../world/layout';
 import { def } from './define';
 
@@ -90,13 +90,19 @@ export const NOUVEAU = [
     ctx.store({ ...mni, path: [...mni.path, 'mm'] }, mm);
     ctx.store({ ...mni, path: [...mni.path, 'interval_tree'] }, rec('interval_tree_node', { start, last: start + ctx.int(a[3], 'length') - 1 }));
     ctx.store({ ...mni, path: [...mni.path, 'ops'] }, a[4]);
-    // As __mmu_interval_notifier_insert: during an invalidation the new notifier starts one behind.
-    ctx.store({ ...mni, path: [...mni.path, 'invalidate_seq'] }, seq % 2 ? seq - 1 : seq);
+    // As __mmu_interval_notifier_insert: during an invalidation (odd sequence) the new notifier takes
+    // the current sequence, so mmu_interval_read_begin() waits for it to end; otherwise one behind.
+    ctx.store({ ...mni, path: [...mni.path, 'invalidate_seq'] }, seq % 2 ? seq : seq - 1);
     ctx.s.world.notifiers.push(mni);
     return 0;
   }),
-  def('mmu_notifier', 'mmu_interval_notifier_remove', 'unregisters an interval notifier', { writes: ['notifiers'], sched: true }, (ctx, a) => {
+  def('mmu_notifier', 'mmu_interval_notifier_remove', 'unregisters an interval notifier (waiting, as the kernel does, for a running invalidation to end)', { writes: ['notifiers'], sched: true }, (ctx, a) => {
     const mni = ctx.ptr(a[0], 'mni');
+    const mm = ctx.load({ ...mni, path: [...mni.path, 'mm'] });
+    if (isPtr(mm)) {
+      const subs = ctx.load({ ...mm, path: ['notifier_subscriptions'] }) as Rec;
+      if (Number(subs.fields.active_invalidate_ranges) > 0) return new Blocked('mmu_interval_notifier_remove: an invalidation is running');
+    }
     ctx.s.world.notifiers = ctx.s.world.notifiers.filter((n) => !samePtr(n, mni));
     return 0;
   }),

@@ -8,7 +8,15 @@ import { canonical } from '../../../extension/engine/state/state';
 import { engineTree } from '../../helpers/engine';
 import { EXAMPLES, FIXTURES } from '../../helpers/parser';
 
-for (const sc of SCENARIOS) {
+/**
+ * Drivers with a read_begin/read_retry loop (the examples' test_hmm, nouveau, the reference driver)
+ * cannot take a page another device holds exclusively: faulting its entry back sends an
+ * invalidation without an owner, which fails their own read_retry, and every retry faults their
+ * own new entry back. A finding of the engine (nouveau escapes only by its 1 s timeout).
+ */
+export const RETRY_LOOP_LIVELOCK = new Set(['exclusive-two-atomics']);
+
+for (const sc of SCENARIOS.filter((x) => !x.expectedViolations && !RETRY_LOOP_LIVELOCK.has(x.id))) {
   test(`examples tree: ${sc.id} holds every check`, async () => {
     const r = simulate(await engineTree(EXAMPLES), sc.id);
     assert.ok(passed(r), r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('\n'));
@@ -17,6 +25,14 @@ for (const sc of SCENARIOS) {
     for (const s of r.steps) assert.ok(s.line >= 1 && s.file.length > 0, JSON.stringify(s));
   });
 }
+
+test('examples tree: scenarios built to fail, and the retry-loop livelock, fail their checks (the run does not finish)', async () => {
+  for (const id of [...SCENARIOS.filter((x) => x.expectedViolations).map((x) => x.id), ...RETRY_LOOP_LIVELOCK]) {
+    const r = simulate(await engineTree(EXAMPLES), id);
+    assert.equal(passed(r), false, id);
+    assert.ok(r.threads.some((t) => /step bound/.test(t.error ?? '')), `${id}: ${r.threads.map((t) => t.error).join('; ')}`);
+  }
+});
 
 test('the device request runs the tree\'s own driver and conversion code', async () => {
   const r = simulate(await engineTree(EXAMPLES), 'exclusive-stays');
