@@ -10,7 +10,7 @@ import { type AddressSummary, type Check, type DriverPreference, type EngineTree
 import { type Value, show } from '../state/values';
 import { renderAscii } from '../trace/ascii';
 import { hex } from '../world/layout';
-import { type Bound, type ExploreOptions, type ExploreResult, type Violation, explore } from './explore';
+import { type Bound, EXPLORE_LIMITS, type ExploreOptions, type ExploreResult, type Violation, explore } from './explore';
 import { invariantInfo } from './invariants';
 
 /** Explore options without the callbacks (they cannot cross to a worker, and the report is data). */
@@ -248,7 +248,7 @@ function boundText(s: SideReport): string {
  * prepare()): a replay must stop where the exploration stopped, or a livelock's counterexample
  * runs five times longer than the one found.
  */
-export const EXPLORE_REPLAY_LIMITS = { maxSteps: 400_000 } as const;
+export const EXPLORE_REPLAY_LIMITS = EXPLORE_LIMITS;
 
 /**
  * A livelock (a `progress` violation: the instruction bound hit) is replayed this far only: the

@@ -121,6 +121,12 @@ function conflicts(a: Footprint, b: Footprint): boolean {
 
 let prims: ReturnType<typeof kernelPrimitives> | undefined;
 
+/**
+ * A path that runs this many instructions without finishing is a livelock, not a long run: the
+ * longest scenario (the rmap walk over a 512-page THP) takes about 100 000. Replays use the same.
+ */
+export const EXPLORE_LIMITS = { maxSteps: 400_000 } as const;
+
 /** Helpers that return the PTE they are given (what the code then compares or rebuilds). */
 const PTE_READERS = new Set(['ptep_get', 'ptep_get_lockless', 'ptep_clear_flush', 'ptep_get_and_clear', 'ptep_get_and_clear_full',
   'ptep_modify_prot_start', 'modify_prot_start_ptes', 'get_and_clear_full_ptes', 'ptep_test_and_clear_young']);
@@ -138,9 +144,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   const maxMs = (options.maxSeconds ?? 60) * 1000;
   const choices = options.choices ?? {};
   const codeCache = new Map<string, Code>();
-  // A path that runs this many instructions without finishing is a livelock, not a long run: the
-  // longest scenario (the rmap walk over a 512-page THP) takes about 100 000.
-  const prep = prepare(tree, sc, { driver: options.driver, limits: { maxSteps: 400_000, ...options.limits } }, (s, code, limits) => new Machine(s, code, table, limits, choices, {}, codeCache));
+  const prep = prepare(tree, sc, { driver: options.driver, limits: { ...EXPLORE_LIMITS, ...options.limits } }, (s, code, limits) => new Machine(s, code, table, limits, choices, {}, codeCache));
   const { code, limits, initialRefs } = prep;
   const forked = sc.threads.some((t) => t.kind === 'fork');
   const por = options.por !== false;
