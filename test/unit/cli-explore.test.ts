@@ -185,7 +185,7 @@ test('compare: the fixture series loses the dirty bit: a new dirty-preserved vio
   assert.match(r.out, /\n2 new violations, 0 fixed, in 2 scenarios\n/);
   assert.match(r.out, /\n {2}exclusive-then-cpu-read +NEW dirty-preserved\n/);
   assert.match(r.out, /\nexclusive-then-cpu-read: new violation of dirty-preserved\n {2}The dirty bit is never lost\n/);
-  assert.match(r.out, /\n {2}schedule: dev0 x\d+, cpu1 \(\d+ decisions\)\n/);
+  assert.match(r.out, /\n {2}schedule: dev0 x\d+, cpu1[^\n]* \(\d+ decisions\)\n/);
   assert.match(r.out, /\n {4}kpsim: exclusive-then-cpu-read on examples: FAIL/);
   assert.match(r.out, /exclusive-then-cpu-read: the patch changes the default run \(no race\):\n(.*\n)*? {4}0x7f0000000000 dirty: true -> false\n/);
   // Mail text: the report's own lines stay within 72 columns (the quoted timelines are renderAscii's).

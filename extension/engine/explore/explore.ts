@@ -14,9 +14,9 @@ import { Machine, type TraceStep, type Unmodelled, type Warning } from '../inter
 import { kernelPrimitives } from '../primitives/index';
 import { scenarioById, SCENARIOS } from '../scenarios/catalog';
 import { type EngineTree, type SimulateOptions, SimulationError, prepare } from '../simulate';
-import { type State, cloneState, fieldName, load } from '../state/state';
+import { type HeapObj, type State, fieldName, forkState, load, reading } from '../state/state';
 import { isPtr } from '../state/values';
-import { dropDeadFrames, stateKey } from './stateKey';
+import { type ObjectText, dropDeadFrames, objectText, stateKey } from './stateKey';
 import type { Value } from '../state/values';
 import { type Found, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from './invariants';
 
@@ -98,9 +98,11 @@ interface Footprint {
 }
 
 const keys = new WeakMap<Node, string>();
+/** Texts of heap objects of finished states (which never change again: successors copy on write). */
+let texts = new WeakMap<HeapObj, ObjectText>();
 
 function keyOf(n: Node): string {
-  return stateKey(n.s, { stuck: n.stuck, dirty: n.dirty, warnings: n.warnings.length });
+  return stateKey(n.s, { stuck: n.stuck, dirty: n.dirty, warnings: n.warnings.length }, texts);
 }
 
 /** The key of a node already queued (computed once). */
@@ -148,7 +150,8 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   const { code, limits, initialRefs } = prep;
   const forked = sc.threads.some((t) => t.kind === 'fork');
   const por = options.por !== false;
-  const jsonCache = new WeakMap<State, Map<number, string>>();
+  texts = new WeakMap();
+  const waiting = new WeakMap<State, Map<string, boolean>>();
 
   const result: ExploreResult = {
     scenario: sc.id, tree: tree.root.split('/').pop() ?? tree.root, states: 0, transitions: 0, pruned: 0, seconds: 0,
@@ -194,9 +197,10 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       }
       const s = node.s;
       const live = s.threads.filter((t) => t.status !== 'done' && t.status !== 'failed').map((t) => t.id);
-      const stuck = new Set(node.stuck);
+      // A thread waiting for a lock another holds cannot run here: trying it changes nothing.
+      const stuck = new Set(live.filter((id) => waits(s, id)));
       if (!live.length || live.every((id) => stuck.has(id))) {
-        finish(node);
+        finish({ ...node, stuck: [...stuck] });
         continue;
       }
       if (depth >= maxDepth) {
@@ -232,7 +236,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
         // A segment that leads back to the state it started from: the thread spins. If no other
         // thread can change anything (all stopped or stuck), it spins for ever.
         if (key === nodeKey(node)) {
-          const others = n.s.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed' && !n.stuck.includes(x.id));
+          const others = n.s.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed' && !waits(n.s, x.id));
           if (!others.length) {
             const f = n.s.threads.find((x) => x.id === id)?.frames.at(-1);
             report({ invariant: 'progress', thread: id, file: f?.file, message: `${id} loops without progress in ${f?.fn ?? '?'}: each iteration comes back to the same state and no other thread can change it` }, n);
@@ -272,7 +276,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
 
   /** Runs thread `id` from `node`'s state to its next scheduling point. */
   function step(node: Node, id: string, preemptions: number): { node: Node; fp: Footprint } {
-    const s = cloneState(node.s);
+    const s = forkState(node.s);
     const seen = new Map(node.seen);
     const fp: Footprint = { writes: new Set(), reads: new Set() };
     const touched = new Set<number>();
@@ -280,7 +284,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     const m = new Machine(s, code, table, limits, choices, {
       afterStep: (done: TraceStep) => {
         if (!done.changes.length) return;
-        for (const f of checkStep(s, done, seen)) report(f, path);
+        for (const f of reading(s, () => checkStep(s, done, seen))) report(f, path);
         for (const c of done.changes) {
           if (c.field.startsWith('PTE 0x') && !c.field.includes('.')) seen.set(`${done.thread}|${c.field}`, c.after);
         }
@@ -296,21 +300,30 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       },
       onAccess: por ? (o) => void touched.add(o) : undefined,
     }, codeCache);
-    const beforeSteps = s.steps;
     const eventsBefore = s.events.length;
     let r = m.run(id, true);
-    // Alone (every other thread has stopped), a thread has no interleavings: run it to its end in
-    // one transition. Replay needs no more picks: the scheduler keeps running the current thread.
-    const alone = (): boolean => s.threads.every((x) => x.id === id || x.status === 'done' || x.status === 'failed');
-    while (r === 'sched' && alone()) r = m.run(id, true);
+    // While every other thread has stopped or waits for a lock, this thread is the only one that
+    // can run: its next segments are one transition (no interleavings to choose). Replay takes the
+    // same picks: one per segment while another thread is still alive.
+    for (;;) {
+      if (r !== 'sched') break;
+      const others = s.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed');
+      if (others.length && !others.every((x) => waits(s, x.id))) break;
+      if (others.length) {
+        for (const f of reading(s, () => checkState(s))) report(f, path);
+        path.schedule.push(id);
+      }
+      r = m.run(id, true);
+    }
+    // What was tried on the way is stale once the thread ran on.
+    waiting.delete(s);
     m.finish();
-    dropDeadFrames(s);
+    dropDeadFrames(s, texts);
     if (por) footprint(node, s, touched, fp, s.events.length !== eventsBefore);
-    const stuck = r === 'blocked' && s.steps <= beforeSteps + 1 ? [...new Set([...node.stuck, id])] : [];
     const child: Node = {
-      s, schedule: path.schedule, stuck, current: id, preemptions,
+      s, schedule: path.schedule, stuck: [], current: id, preemptions,
       warnings: [...node.warnings, ...m.warnings], unmodelled: [...node.unmodelled, ...m.unmodelled],
-      dirty: [...new Set([...node.dirty, ...dirtyPfns(s)])].sort((a, b) => a - b), seen, sleep: new Map(),
+      dirty: [...new Set([...node.dirty, ...reading(s, () => dirtyPfns(s))])].sort((a, b) => a - b), seen, sleep: new Map(),
     };
     for (const u of m.unmodelled) if (!result.unmodelled.some((x) => x.name === u.name && x.file === u.file && x.line === u.line)) result.unmodelled.push(u);
     const t = s.threads.find((x) => x.id === id);
@@ -318,8 +331,28 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       const f = classifyFailure(t);
       if (f) report(f, child);
     }
-    if (r === 'sched' || r === 'blocked') for (const f of checkState(s)) report(f, child);
+    if (r === 'sched' || r === 'blocked') for (const f of reading(s, () => checkState(s))) report(f, child);
     return { node: child, fp };
+  }
+
+  /**
+   * Whether thread `id` of `s` waits for a lock: it blocked there, and trying it again (on a copy)
+   * blocks at once. Only a thread that blocked can be waiting; one stopped at a scheduling point
+   * always runs at least a step.
+   */
+  function waits(s: State, id: string): boolean {
+    const t = s.threads.find((x) => x.id === id);
+    if (t?.status !== 'blocked') return false;
+    const cached = waiting.get(s)?.get(id);
+    if (cached !== undefined) return cached;
+    const copy = forkState(s);
+    const before = copy.steps;
+    const r = new Machine(copy, code, table, limits, choices, {}, codeCache).run(id, true);
+    const w = r === 'blocked' && copy.steps <= before + 1;
+    let m = waiting.get(s);
+    if (!m) waiting.set(s, (m = new Map()));
+    m.set(id, w);
+    return w;
   }
 
   /**
@@ -328,16 +361,21 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
    * them directly). Interpreter frames are private to their thread and never conflict.
    */
   function footprint(node: Node, s: State, touched: Set<number>, fp: Footprint, events: boolean): void {
-    const before = jsonOf(node);
-    const after = new Map<number, string>();
-    for (const [k, o] of Object.entries(s.heap)) {
-      if (o.kind === 'frame') continue;
-      const idn = Number(k);
-      const j = JSON.stringify(o.v) + (o.freed ? '!' : '');
-      after.set(idn, j);
-      if (before.get(idn) !== j) fp.writes.add(idn);
+    // Only objects the segment accessed were copied into its state (copy on write): the others
+    // are the parent's, unchanged.
+    for (const idn of s.own ?? []) {
+      const o = s.heap[idn];
+      if (!o || o.kind === 'frame') continue;
+      const was = node.s.heap[idn];
+      if (!was) {
+        fp.writes.add(idn);
+        continue;
+      }
+      if (was === o) continue;
+      const a = objectText(was, texts);
+      const b = objectText(o, texts);
+      if (a.text !== b.text || a.ptrs.length !== b.ptrs.length || a.ptrs.some((x, i) => x !== b.ptrs[i])) fp.writes.add(idn);
     }
-    jsonCache.set(s, after);
     if (events) fp.writes.add(-1);
     if (JSON.stringify(s.world) !== JSON.stringify(node.s.world)) fp.writes.add(-2);
     for (const o of touched) {
@@ -345,26 +383,10 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       if (!h || h.kind === 'frame') continue;
       fp.reads.add(o);
       // One step further: the objects this one points to.
-      JSON.stringify(h.v, (_k, x: unknown) => {
-        if (x && typeof x === 'object' && (x as { t?: unknown }).t === 'ptr') {
-          const id = (x as { obj: number }).obj;
-          if (s.heap[id] && s.heap[id].kind !== 'frame') fp.reads.add(id);
-        }
-        return x;
-      });
+      for (const id of objectText(h, texts).ptrs) if (s.heap[id] && s.heap[id].kind !== 'frame') fp.reads.add(id);
     }
     for (const w of fp.writes) fp.reads.add(w);
     fp.reads.add(-2);
-  }
-
-  function jsonOf(node: Node): Map<number, string> {
-    let j = jsonCache.get(node.s);
-    if (!j) {
-      j = new Map();
-      for (const [k, o] of Object.entries(node.s.heap)) if (o.kind !== 'frame') j.set(Number(k), JSON.stringify(o.v) + (o.freed ? '!' : ''));
-      jsonCache.set(node.s, j);
-    }
-    return j;
   }
 
   /** Every thread stopped: the end checks, and the scenario's own expectations. */
@@ -384,7 +406,6 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     // A path where a thread stopped early (a crash, already reported; a call the model lacks, listed
     // as unmodelled) did not run to its end: its end state says nothing about the code.
     if (s.threads.some((x) => x.status === 'failed')) return;
-    for (const f of checkState(s)) report(f, node);
-    for (const f of checkEnd(s, { dirty: node.dirty, initialRefs, balanced: sc!.balanced, forked })) report(f, node);
+    for (const f of reading(s, () => [...checkState(s), ...checkEnd(s, { dirty: node.dirty, initialRefs, balanced: sc!.balanced, forked })])) report(f, node);
   }
 }

@@ -7,11 +7,11 @@
  * still in progress matter), the next free id.
  */
 import { createHash } from 'crypto';
-import type { State } from '../state/state';
+import type { HeapObj, State } from '../state/state';
 
 type Json = unknown;
 
-export function stateKey(s: State, extra: Json = null): string {
+export function stateKey(s: State, extra: Json = null, cache?: WeakMap<HeapObj, ObjectText>): string {
   const ids = new Map<number, number>();
   const order: number[] = [];
   const id = (n: number): number => {
@@ -48,32 +48,62 @@ export function stateKey(s: State, extra: Json = null): string {
   }));
   const ended = new Set(s.events.filter((e) => e.phase === 'end').map((e) => e.id));
   const open = s.events.filter((e) => e.phase === 'start' && !ended.has(e.id)).map((e) => ({ event: e.event, start: e.start, end: e.end, owner: val(e.owner), thread: e.thread }));
-  // The heap in the order its objects were met, pointers renumbered. JSON.stringify walks each
-  // value natively (a replacer only renumbers pointers): the hottest loop of the explorer. Keys keep
-  // their insertion order, which copies preserve; a state whose keys were added in another order
-  // may hash apart from its twin (explored twice: sound, only slower).
-  const replacer = (_k: string, x: unknown): unknown => {
-    if (x !== null && typeof x === 'object' && (x as { t?: unknown }).t === 'ptr') {
-      const p = x as { obj: number; path: unknown };
-      return ['@', id(p.obj), p.path];
-    }
-    return x;
-  };
+  // The heap in the order its objects were met. Each object's text has its pointers' ids taken
+  // out (renumbered below), so it can be cached per object: the explorer's states share the
+  // objects a transition did not touch (copy on write), and their texts with them.
   const parts: string[] = [JSON.stringify([world, threads, open, extra])];
   for (let i = 0; i < order.length; i++) {
     const o = s.heap[order[i]];
-    parts.push(o ? `${o.kind}${o.freed ? '!' : ''}${JSON.stringify(o.v, replacer)}` : 'null');
+    if (!o) {
+      parts.push('null');
+      continue;
+    }
+    const t = objectText(o, cache);
+    let line = t.text;
+    for (const p of t.ptrs) line += `,${id(p)}`;
+    parts.push(line);
   }
   const text = parts.join('\n');
   return createHash('sha1').update(text).digest('base64');
 }
 
+/** An object's JSON with pointers as `["@", path]`, its digest, and the pointed-at ids in order. */
+export interface ObjectText {
+  text: string;
+  ptrs: number[];
+}
+
+/**
+ * JSON.stringify walks the value natively (the replacer only takes pointers out): the hottest loop
+ * of the explorer. Keys keep their insertion order, which copies preserve; a state whose keys were
+ * added in another order may hash apart from its twin (explored twice: sound, only slower).
+ * A cache may only be given for objects that no longer change.
+ */
+export function objectText(o: HeapObj, cache?: WeakMap<HeapObj, ObjectText>): ObjectText {
+  const hit = cache?.get(o);
+  if (hit) return hit;
+  const ptrs: number[] = [];
+  const json = JSON.stringify(o.v, (_k: string, x: unknown): unknown => {
+    if (x !== null && typeof x === 'object' && (x as { t?: unknown }).t === 'ptr') {
+      const p = x as { obj: number; path: unknown };
+      ptrs.push(p.obj);
+      return ['@', p.path];
+    }
+    return x;
+  });
+  const full = `${o.kind}${o.freed ? '!' : ''}${json}`;
+  // Long texts are kept as their digest: the key is built from many of them per state.
+  const t = { text: full.length > 64 ? createHash('sha1').update(full).digest('base64') : full, ptrs };
+  cache?.set(o, t);
+  return t;
+}
+
 /**
  * Drops the frames of functions that returned (nothing reaches their locals any more): they would
  * otherwise be copied with every state the explorer keeps. Other objects stay (a freed folio is
- * still the world's).
+ * still the world's). With a cache (objects that no longer change), pointers come from the objects' texts.
  */
-export function dropDeadFrames(s: State): void {
+export function dropDeadFrames(s: State, cache?: WeakMap<HeapObj, ObjectText>): void {
   const seen = new Set<number>();
   const stack: number[] = [];
   const mark = (n: number): void => {
@@ -112,7 +142,9 @@ export function dropDeadFrames(s: State): void {
   for (const e of s.events) scan(e.owner);
   while (stack.length) {
     const o = s.heap[stack.pop()!];
-    if (o) scan(o.v);
+    if (!o) continue;
+    if (cache) for (const p of objectText(o, cache).ptrs) mark(p);
+    else scan(o.v);
   }
   for (const k of Object.keys(s.heap)) {
     const n = Number(k);

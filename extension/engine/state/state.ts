@@ -98,6 +98,11 @@ export interface State {
   events: NotifierEvent[];
   /** Total steps executed so far. */
   steps: number;
+  /**
+   * Set on an explorer's copy (`forkState`): the heap objects this state owns. The others are its
+   * parent's, shared read-only, and copied here on first access (copy on write).
+   */
+  own?: Set<number>;
 }
 
 /** One write to a model object (locals are not state and are not logged). */
@@ -122,12 +127,23 @@ export function emptyState(): State {
 export function alloc(s: State, kind: ObjKind, label: string, v: Value): number {
   const id = s.nextId++;
   s.heap[id] = { kind, label, v };
+  s.own?.add(id);
   return id;
 }
 
+/**
+ * The object behind a heap id, for reading or writing: in an explorer's copy it is copied from the
+ * parent first (callers may change what they get, e.g. a lock's holder), so every access to an
+ * object goes through here, never `s.heap[id]` directly when the result may be written.
+ */
 export function obj(s: State, id: number): HeapObj {
-  const o = s.heap[id];
+  let o = s.heap[id];
   if (!o) throw new ModelError(`dangling pointer to object #${id}`);
+  if (s.own !== undefined && !s.own.has(id)) {
+    o = deepCopy(o);
+    s.heap[id] = o;
+    s.own.add(id);
+  }
   return o;
 }
 
@@ -226,7 +242,32 @@ export function canonical(v: unknown): string {
 }
 
 export function cloneState(s: State): State {
-  return deepCopy(s);
+  // A whole copy owns everything: no `own` set.
+  const copy = deepCopy({ ...s, own: undefined });
+  delete copy.own;
+  return copy;
+}
+
+/** Runs `f`, which only reads `s`, without copying shared objects into it. */
+export function reading<T>(s: State, f: () => T): T {
+  const own = s.own;
+  s.own = undefined;
+  try {
+    return f();
+  } finally {
+    s.own = own;
+  }
+}
+
+/**
+ * A copy that shares the heap objects with `s` until they are accessed (`obj` copies them then):
+ * the explorer's successor states, which touch a few objects each. `s` must not change afterwards.
+ */
+export function forkState(s: State): State {
+  return {
+    v: s.v, heap: { ...s.heap }, nextId: s.nextId, world: deepCopy(s.world), threads: deepCopy(s.threads),
+    events: deepCopy(s.events), steps: s.steps, own: new Set(),
+  };
 }
 
 /**
