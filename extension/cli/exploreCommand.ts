@@ -18,6 +18,8 @@ export interface BoundArgs {
   maxDepth?: string;
   maxPreemptions?: string;
   driver?: string;
+  /** Count the known findings (knownFindings.ts) as violations. */
+  noKnown?: boolean;
 }
 
 export interface SelectArgs {
@@ -61,6 +63,7 @@ export function boundOptions(a: BoundArgs): CompareExploreOptions {
   if (seconds !== undefined) o.maxSeconds = seconds;
   if (depth !== undefined) o.maxDepth = depth;
   if (preemptions !== undefined) o.maxPreemptions = preemptions;
+  if (a.noKnown) o.known = false;
   return o;
 }
 
@@ -146,7 +149,7 @@ export function boundsText(bounds: readonly { bound: Bound; limit: number }[]): 
 }
 
 /** One scenario's exploration as the JSON output gives it. */
-function scenarioJson(r: ExploreResult, traces: SimulationResult[]): unknown {
+function scenarioJson(r: ExploreResult, traces: SimulationResult[], knownTraces: SimulationResult[]): unknown {
   return {
     scenario: r.scenario, tree: r.tree, states: r.states, transitions: r.transitions, pruned: r.pruned, seconds: r.seconds,
     complete: r.complete, bounds: r.bounds, maxDepth: r.maxDepth, endStates: r.endStates,
@@ -154,6 +157,9 @@ function scenarioJson(r: ExploreResult, traces: SimulationResult[]): unknown {
     violations: r.violations.map((v, k) => ({
       invariant: v.invariant, title: invariantInfo(v.invariant)?.title ?? v.invariant, message: v.message,
       thread: v.thread ?? null, file: v.file ?? null, line: v.line ?? null, steps: v.steps, schedule: v.schedule, trace: traces[k],
+    })),
+    known: r.known.map((v, k) => ({
+      id: v.known, invariant: v.invariant, title: v.title, why: v.why, message: v.message, steps: v.steps, schedule: v.schedule, trace: knownTraces[k],
     })),
   };
 }
@@ -163,11 +169,12 @@ export function exploreVerdict(r: ExploreResult): string {
   const size = `${r.states} states, ${r.transitions} transitions, ${r.seconds.toFixed(1)} s`;
   const where = r.complete ? 'complete' : `incomplete: ${boundsText(r.bounds)}`;
   if (r.violations.length) return `${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}: ${r.violations.map((v) => v.invariant).join(', ')} (${where}; ${size})`;
-  if (!r.complete) return `no violation found within the bounds (${where}; ${size})`;
-  return `no violation (${where}: every interleaving explored; ${size})`;
+  const known = r.known.length ? `; known finding${r.known.length === 1 ? '' : 's'}: ${r.known.map((v) => v.known).join(', ')}` : '';
+  if (!r.complete) return `no violation found within the bounds (${where}; ${size})${known}`;
+  return `no violation (${where}: every interleaving explored; ${size})${known}`;
 }
 
-function scenarioText(r: ExploreResult, traces: SimulationResult[]): string[] {
+function scenarioText(r: ExploreResult, traces: SimulationResult[], knownTraces: SimulationResult[]): string[] {
   const out = [`${r.scenario} on ${r.tree}: ${exploreVerdict(r)}`];
   if (r.unmodelled.length) {
     out.push(...wrap(`not modelled, paths through them not followed: ${r.unmodelled.map((u) => `${u.name} at ${u.file}:${u.line}`).join('; ')}`, '    ', '  '));
@@ -181,6 +188,19 @@ function scenarioText(r: ExploreResult, traces: SimulationResult[]): string[] {
     out.push('');
     const t = traces[k];
     if (t) out.push(...counterexampleTimeline(t).trimEnd().split('\n').map((l) => (l ? `    ${l}` : l)));
+  });
+  // Known findings: real, explained, in the tree's own code; listed, not counted.
+  r.known.forEach((v, k) => {
+    out.push('');
+    out.push(`  known finding ${v.known} (${v.invariant}): ${v.title}`);
+    out.push(...wrap(v.message, '    '));
+    out.push(...wrap(v.why, '    '));
+    out.push(...wrap(`${compactSchedule(v.schedule)} (${v.steps} decision${v.steps === 1 ? '' : 's'})`, '      ', '    schedule: '));
+    const t = knownTraces[k];
+    if (t) {
+      out.push('');
+      out.push(...counterexampleTimeline(t).trimEnd().split('\n').map((l) => (l ? `    ${l}` : l)));
+    }
   });
   return out;
 }
@@ -211,11 +231,11 @@ export async function runExplore(tree: OpenTree, a: ExploreArgs, io: CliIo): Pro
       return;
     }
     if (r.outcome.kind !== 'explore') throw new Error('an explore job came back as something else');
-    const { result, traces } = r.outcome;
+    const { result, traces, knownTraces } = r.outcome;
     worst(result.violations.length ? 1 : result.complete ? 0 : 3);
-    json.push(scenarioJson(result, traces));
+    json.push(scenarioJson(result, traces, knownTraces));
     if (text.length) text.push('');
-    text.push(...scenarioText(result, traces));
+    text.push(...scenarioText(result, traces, knownTraces));
   });
   if (single && !results[0].ok) return 1;
   const doc = a.json

@@ -22,13 +22,15 @@ usage:
                                              records what VS Code's simulation panel draws
   kpsim explore --tree DIR (--scenario ID[,ID...] | --all) [--shard I/N] [--jobs N] [--json]
                 [--out FILE] [--max-states N] [--max-seconds S] [--max-depth N]
-                [--max-preemptions N] [--driver auto|test_hmm|nouveau|kpsim]
+                [--max-preemptions N] [--driver auto|test_hmm|nouveau|kpsim] [--no-known]
                                              every interleaving of the scenario's threads within
                                              the bounds, the invariants checked at each step;
                                              each violation with its counterexample (--json: its
                                              trace, with views). --shard 2/3: every 3rd scenario
                                              from the 2nd; --jobs: worker threads (default: one
-                                             per core). Exit 0 no violation and complete, 1 a
+                                             per core). Known findings in the trees' own code
+                                             (README) are listed apart; --no-known counts them as
+                                             violations. Exit 0 no violation and complete, 1 a
                                              violation (or a scenario the tree cannot run), 3 a
                                              bound hit without a violation
   kpsim compare --tree DIR --patch FILE [--patch FILE...] [--scenario ID[,ID...] | --all]
@@ -79,6 +81,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       'max-seconds': { type: 'string' },
       'max-depth': { type: 'string' },
       'max-preemptions': { type: 'string' },
+      'no-known': { type: 'boolean', default: false },
     },
   });
   const backend = values.backend;
@@ -113,7 +116,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         runSimulate(t, { scenario: values.scenario, json: values.json, out: values.out, allowUnmodelled: values['allow-unmodelled'], schedule: values.schedule, driver: values.driver, choices: values.choice, views: values.views }, io));
     case 'explore':
     case 'compare': {
-      const bounds = { maxStates: values['max-states'], maxSeconds: values['max-seconds'], maxDepth: values['max-depth'], maxPreemptions: values['max-preemptions'], driver: values.driver };
+      const bounds = { maxStates: values['max-states'], maxSeconds: values['max-seconds'], maxDepth: values['max-depth'], maxPreemptions: values['max-preemptions'], driver: values.driver, noKnown: values['no-known'] };
       const select = { scenario: values.scenario, all: values.all, shard: values.shard, jobs: values.jobs };
       return command === 'explore'
         ? withTree(values.tree, backend, (t) => runExplore(t, { ...bounds, ...select, json: values.json, out: values.out, backend }, io))

@@ -84,15 +84,22 @@ export async function exploreRaces(ctx: Ctx, panels: SimulationPanels, arg: unkn
     return undefined;
   }
   if (outcome.kind !== 'explore') return undefined;
-  const { result, traces } = outcome;
+  const { result, traces, knownTraces } = outcome;
   const summary = `${result.states} states, ${result.transitions} transitions in ${result.seconds.toFixed(1)} s${result.complete ? ', complete' : ` (incomplete: ${boundsText(result)})`}`;
   ctx.output.info(`${what}: ${summary}; ${result.violations.length} violation(s)${result.expected.length ? `, ${result.expected.length} expected` : ''}`);
   for (const v of [...result.violations, ...result.expected]) ctx.output.info(`  ${v.invariant} after ${v.steps} scheduling decisions: ${v.message} [schedule ${v.schedule.join(',')}]`);
+  for (const v of result.known) ctx.output.info(`  known finding ${v.known} (${v.invariant}) after ${v.steps} scheduling decisions: ${v.message} — ${v.why} [schedule ${v.schedule.join(',')}]`);
   if (!result.violations.length) {
     const expected = result.expected.length ? ` It shows what it was built to show: ${result.expected.map((v) => invariantInfo(v.invariant)?.title ?? v.invariant).join(', ')}.` : '';
     const missing = result.missingExpected.length ? ` It was built to break ${result.missingExpected.join(', ')}, which did not break.` : '';
-    if (result.complete) void vscode.window.showInformationMessage(`Kernel Path Simulator: no violation in any interleaving of ${scenario} (${summary}).${expected}${missing}`);
-    else void vscode.window.showWarningMessage(`Kernel Path Simulator: no violation found within the bounds of ${scenario} — not every interleaving was explored (${summary}).${expected}${missing}`);
+    const k = result.known[0];
+    const known = k ? ` Known finding in the tree's own code: ${k.title} (${k.invariant}; details in the output).` : '';
+    const done = (pick: string | undefined): void => {
+      if (pick === 'Show known finding' && knownTraces[0]) showTrace(ctx, panels, root, knownTraces[0], column);
+    };
+    const buttons = k && knownTraces[0] ? ['Show known finding'] : [];
+    if (result.complete) void vscode.window.showInformationMessage(`Kernel Path Simulator: no violation in any interleaving of ${scenario} (${summary}).${expected}${missing}${known}`, ...buttons).then(done);
+    else void vscode.window.showWarningMessage(`Kernel Path Simulator: no violation found within the bounds of ${scenario} — not every interleaving was explored (${summary}).${expected}${missing}${known}`, ...buttons).then(done);
     return { result };
   }
   const v = result.violations[0];

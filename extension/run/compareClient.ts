@@ -15,14 +15,27 @@ export interface CompareRequest {
   labels: { before: string; after: string };
   /** Per scenario and side. */
   maxSeconds: number;
+  /** What was applied to make the after tree, for the report (the CLI's patchedTree says the same). */
+  patches?: CompareReport['patches'];
+}
+
+/** A counterexample replayed with the panel's views: a new violation's on the after tree, a fixed one's on the before tree. */
+export interface CompareTrace {
+  scenario: string;
+  invariant: string;
+  side: 'before' | 'after';
+  trace: SimulationResult;
 }
 
 export interface CompareOutcome {
   report: CompareReport;
   /** The report as plain text (for a mail reply). */
   text: string;
-  /** Each new violation's counterexample, with the panel's views. */
-  traces: { scenario: string; invariant: string; trace: SimulationResult }[];
+  /**
+   * Each new violation's counterexample (after tree), then each fixed one's (before tree), with the
+   * panel's views; one that could not be replayed is missing (the report's errors say why).
+   */
+  traces: CompareTrace[];
 }
 
 export type CompareWorkerMessage = JobMessage<{ message: string }, CompareOutcome>;

@@ -2,7 +2,7 @@ import { type JobMessage, runWorkerJob } from '../parsing/workerJob';
 import type { BackendChoice } from '../parsing/load';
 import type { TreeIndex } from '../parsing/treeIndex';
 import { type CompareExploreOptions, type SideRun, counterexampleTrace, scenarioSide } from '../engine/explore/compare';
-import { type ExploreResult, explore } from '../engine/explore/explore';
+import { type ExploreResult, type Violation, explore } from '../engine/explore/explore';
 import type { DriverPreference, EngineTree, SimulationResult } from '../engine/simulate';
 
 /** One scenario to explore (or to run as one side of a comparison): plain data, it crosses a thread boundary. */
@@ -27,7 +27,7 @@ export interface ExploreJob {
 }
 
 export type ExploreOutcome =
-  | { kind: 'explore'; result: ExploreResult; traces: SimulationResult[] }
+  | { kind: 'explore'; result: ExploreResult; traces: SimulationResult[]; knownTraces: SimulationResult[] }
   | { kind: 'side'; run: SideRun };
 
 export interface ExploreProgress {
@@ -51,8 +51,8 @@ export function runExploreJob(tree: EngineTree, job: Pick<ExploreJob, 'scenario'
     ...options, driver: job.driver,
     onProgress: onProgress && ((p) => onProgress({ message: `${job.scenario}: ${p.states} states, depth ${p.depth}`, states: p.states })),
   });
-  const traces = result.violations.map((v) => counterexampleTrace(tree, job.scenario, v, { driver: job.driver, choices: options.choices, limits: options.limits, views: job.views ?? true }));
-  return { kind: 'explore', result, traces };
+  const replay = (v: Violation): SimulationResult => counterexampleTrace(tree, job.scenario, v, { driver: job.driver, choices: options.choices, limits: options.limits, views: job.views ?? true });
+  return { kind: 'explore', result, traces: result.violations.map(replay), knownTraces: result.known.map(replay) };
 }
 
 /**

@@ -102,7 +102,7 @@ export interface CompareReport {
 }
 
 export const COMPARE_ASSUMPTIONS = [
-  'A violation is new when some interleaving of the after tree violates an invariant that no interleaving of the before tree violates in the same scenario (compared by invariant, not by message).',
+  'A violation is new when some interleaving of the after tree violates an invariant that no interleaving of the before tree violates in the same scenario (compared by invariant, not by message; a known finding in the tree’s own code counts apart from other violations of its invariant).',
   'Exploration is bounded (states, depth, preemptions, time): an incomplete side can miss a violation, and the report says which side was cut and where.',
   'Files a patch touches that the tree lacks are skipped; everything else of the patch is applied in memory, never written.',
 ];
@@ -171,7 +171,8 @@ export function scenarioSide(tree: EngineTree, scenarioId: string, opts: Pick<Co
   }
   try {
     const r: ExploreResult = explore(tree, scenarioId, { ...x, driver: opts.driver, isCancelled: opts.isCancelled });
-    Object.assign(side, { explored: true, violations: r.violations, complete: r.complete, bounds: r.bounds, states: r.states, transitions: r.transitions, seconds: r.seconds });
+    // Known findings take part like violations: a patch may fix one, or bring one to a tree without it.
+    Object.assign(side, { explored: true, violations: [...r.violations, ...r.known.map(({ title: _t, why: _w, ...v }) => v)], complete: r.complete, bounds: r.bounds, states: r.states, transitions: r.transitions, seconds: r.seconds });
     for (const u of r.unmodelled) {
       const s = `${u.name} at ${u.file}:${u.line}`;
       if (!side.unmodelled.includes(s)) side.unmodelled.push(s);
@@ -298,9 +299,10 @@ export function compareSides(id: string, before: SideRun, after: SideRun, trees:
     return nv;
   };
   const both = a.explored && b.explored;
-  const has = (s: SideReport, inv: string): boolean => s.violations.some((v) => v.invariant === inv);
-  const newViolations = both || (a.explored && beforeLacks) ? a.violations.filter((v) => !has(b, v.invariant)).map((v) => replay('after', trees.after, v, b)) : [];
-  const fixedViolations = both ? b.violations.filter((v) => !has(a, v.invariant)).map((v) => ({ ...v, title: invariantInfo(v.invariant)?.title ?? v.invariant, ...(a.complete ? {} : { caveat: `the after tree's exploration was incomplete (${boundText(a)})` }) })) : [];
+  // The same invariant broken another way (a known finding vs a new one) is not the same violation.
+  const has = (s: SideReport, x: Violation): boolean => s.violations.some((v) => v.invariant === x.invariant && v.known === x.known);
+  const newViolations = both || (a.explored && beforeLacks) ? a.violations.filter((v) => !has(b, v)).map((v) => replay('after', trees.after, v, b)) : [];
+  const fixedViolations = both ? b.violations.filter((v) => !has(a, v)).map((v) => ({ ...v, title: invariantInfo(v.invariant)?.title ?? v.invariant, ...(a.complete ? {} : { caveat: `the after tree's exploration was incomplete (${boundText(a)})` }) })) : [];
   const sims = a.simulated && b.simulated;
   return {
     id, before: b, after: a, newViolations, fixedViolations,
@@ -375,14 +377,19 @@ function sideState(s: SideReport): string {
   return s.complete ? `${s.states} states, complete` : `${s.states} states, incomplete: ${boundText(s)}`;
 }
 
+/** A violation's name in the report: a known finding says which. */
+export function violationName(v: Pick<Violation, 'invariant' | 'known'>): string {
+  return v.known ? `${v.invariant} (known finding ${v.known})` : v.invariant;
+}
+
 /** One line per scenario: what the patch does to it. */
 export function scenarioVerdict(c: ScenarioComparison): string {
   const blocked = c.errors.filter((e) => e.stage !== 'replay');
-  if (c.newViolations.length) return `NEW ${c.newViolations.map((v) => v.invariant).join(', ')}`;
+  if (c.newViolations.length) return `NEW ${c.newViolations.map(violationName).join(', ')}`;
   if (blocked.some((e) => e.side === 'after') && !c.after.explored) return `after: cannot run (${blocked.find((e) => e.side === 'after')!.message.split('\n')[0]})`;
-  if (blocked.some((e) => e.side === 'before') && !c.before.explored) return `before: cannot run (${blocked.find((e) => e.side === 'before')!.message.split('\n')[0]}); after: ${c.after.violations.length ? `violates ${c.after.violations.map((v) => v.invariant).join(', ')}` : 'no violation'}`;
+  if (blocked.some((e) => e.side === 'before') && !c.before.explored) return `before: cannot run (${blocked.find((e) => e.side === 'before')!.message.split('\n')[0]}); after: ${c.after.violations.length ? `violates ${c.after.violations.map(violationName).join(', ')}` : 'no violation'}`;
   const parts: string[] = [];
-  if (c.fixedViolations.length) parts.push(`fixed ${c.fixedViolations.map((v) => v.invariant).join(', ')}`);
+  if (c.fixedViolations.length) parts.push(`fixed ${c.fixedViolations.map(violationName).join(', ')}`);
   const incomplete = !c.after.complete || !c.before.complete;
   parts.push(incomplete ? 'no new violation found within the bounds' : 'no new violation');
   const changed = [c.changedEndState.length && 'end state', c.changedResults.length && 'return values', (c.changedEvents.added.length || c.changedEvents.removed.length) && 'notifier events', c.changedChecks.length && 'checks'].filter(Boolean);
@@ -411,7 +418,7 @@ export function renderCompareText(report: CompareReport): string {
     const lines: string[] = [];
     for (const v of c.newViolations) {
       lines.push('');
-      lines.push(...wrap(`${c.id}: new violation of ${v.invariant}`, '  ', ''));
+      lines.push(...wrap(`${c.id}: new violation of ${violationName(v)}`, '  ', ''));
       lines.push(`  ${v.title}`);
       lines.push(...wrap(v.message, '  '));
       if (v.file) lines.push(`  seen at ${v.file}${v.line ? `:${v.line}` : ''}${v.thread ? ` (${v.thread})` : ''}`);
@@ -424,7 +431,7 @@ export function renderCompareText(report: CompareReport): string {
     }
     for (const v of c.fixedViolations) {
       lines.push('');
-      lines.push(...wrap(`${c.id}: fixed: ${v.invariant} (${v.title})`, '  ', ''));
+      lines.push(...wrap(`${c.id}: fixed: ${violationName(v)} (${v.title})`, '  ', ''));
       lines.push(...wrap(`before: ${v.message}`, '  '));
       if (v.caveat) lines.push(...wrap(`note: ${v.caveat}`, '  '));
     }

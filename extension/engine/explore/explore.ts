@@ -18,6 +18,7 @@ import { type HeapObj, type State, fieldName, forkState, load, reading } from '.
 import { isPtr } from '../state/values';
 import { type ObjectText, dropDeadFrames, objectText, stateKey } from './stateKey';
 import type { Value } from '../state/values';
+import { type MappingOrigin, knownFindingOf } from './knownFindings';
 import { type Found, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from './invariants';
 
 export interface ExploreOptions extends Pick<SimulateOptions, 'driver' | 'choices' | 'limits'> {
@@ -33,6 +34,8 @@ export interface ExploreOptions extends Pick<SimulateOptions, 'driver' | 'choice
   all?: boolean;
   /** The partial-order reduction (sleep sets over footprints); on by default. */
   por?: boolean;
+  /** Report the trees' known findings (knownFindings.ts) apart from violations (default true). */
+  known?: boolean;
   onProgress?: (p: { states: number; transitions: number; depth: number; queued: number }) => void;
   isCancelled?: () => boolean;
 }
@@ -48,6 +51,17 @@ export interface Violation {
   schedule: string[];
   /** Scheduling decisions (the length of the counterexample). */
   steps: number;
+  /** The device mapping a state check is about. */
+  mapping?: { device: string; addr: number };
+  /** Set when it is one of the known findings (its id). */
+  known?: string;
+}
+
+/** A violation that is one of the known findings in the trees' own code (knownFindings.ts). */
+export interface KnownViolation extends Violation {
+  known: string;
+  title: string;
+  why: string;
 }
 
 export type Bound = 'states' | 'depth' | 'preemptions' | 'time' | 'cancelled';
@@ -72,6 +86,8 @@ export interface ExploreResult {
   expected: Violation[];
   /** Invariants the scenario expects to break that the search did not see break. */
   missingExpected: string[];
+  /** Known findings in the tree's own code, seen (not counted as violations; see knownFindings.ts). */
+  known: KnownViolation[];
   /** Calls not modelled on some path: exploration cannot vouch for those paths. */
   unmodelled: Unmodelled[];
 }
@@ -90,6 +106,8 @@ interface Node {
   seen: Map<string, Value>;
   /** Threads whose next segment is known to commute with what ran since (sleep set). */
   sleep: Map<string, Footprint>;
+  /** Where each device mapping on this path was installed ("<device> device PTE 0x..."). */
+  origins: Map<string, MappingOrigin>;
 }
 
 interface Footprint {
@@ -155,14 +173,18 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
 
   const result: ExploreResult = {
     scenario: sc.id, tree: tree.root.split('/').pop() ?? tree.root, states: 0, transitions: 0, pruned: 0, seconds: 0,
-    complete: true, bounds: [], maxDepth: 0, endStates: 0, violations: [], expected: [], missingExpected: [], unmodelled: [],
+    complete: true, bounds: [], maxDepth: 0, endStates: 0, violations: [], expected: [], missingExpected: [], known: [], unmodelled: [],
   };
   const fired = new Set<string>();
-  const report = (f: Found, n: { schedule: string[] }): void => {
-    const key = f.invariant;
+  const report = (f: Found, n: { schedule: string[]; origins: Map<string, MappingOrigin> }): void => {
+    const origin = f.mapping && n.origins.get(`${f.mapping.device} device PTE 0x${f.mapping.addr.toString(16)}`);
+    const k = options.known !== false ? knownFindingOf(f.invariant, origin) : undefined;
+    const key = k ? `known:${k.id}` : f.invariant;
     if (fired.has(key)) return;
     fired.add(key);
-    result.violations.push({ ...f, schedule: [...n.schedule], steps: n.schedule.length });
+    const v: Violation = { ...f, schedule: [...n.schedule], steps: n.schedule.length };
+    if (k) result.known.push({ ...v, known: k.id, title: k.title, why: k.why });
+    else result.violations.push(v);
   };
   const bound = (b: Bound, limit: number): void => {
     result.complete = false;
@@ -171,7 +193,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
 
   const root: Node = {
     s: prep.s, schedule: [], stuck: [], preemptions: 0, warnings: [], unmodelled: [],
-    dirty: dirtyPfns(prep.s), seen: new Map(), sleep: new Map(),
+    dirty: dirtyPfns(prep.s), seen: new Map(), sleep: new Map(), origins: new Map(),
   };
   const visited = new Map<string, { preemptions: number; sleep: Set<string> }>();
   visited.set(keyOf(root), { preemptions: 0, sleep: new Set() });
@@ -278,15 +300,22 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   function step(node: Node, id: string, preemptions: number): { node: Node; fp: Footprint } {
     const s = forkState(node.s);
     const seen = new Map(node.seen);
+    const origins = new Map(node.origins);
     const fp: Footprint = { writes: new Set(), reads: new Set() };
     const touched = new Set<number>();
-    const path = { schedule: [...node.schedule, id] };
+    const path = { schedule: [...node.schedule, id], origins };
     const m = new Machine(s, code, table, limits, choices, {
       afterStep: (done: TraceStep) => {
         if (!done.changes.length) return;
         for (const f of reading(s, () => checkStep(s, done, seen))) report(f, path);
         for (const c of done.changes) {
           if (c.field.startsWith('PTE 0x') && !c.field.includes('.')) seen.set(`${done.thread}|${c.field}`, c.after);
+          const dev = / device PTE 0x([0-9a-f]+)$/.exec(c.field);
+          if (dev) {
+            const addr = parseInt(dev[1], 16);
+            const afterInvalidation = s.events.some((e) => e.phase === 'start' && e.thread !== done.thread && addr >= e.start && addr < e.end);
+            origins.set(c.field, { file: done.file, fn: done.fn, line: done.line, thread: done.thread, afterInvalidation });
+          }
         }
       },
       onPteRead: (thread, field, v) => void seen.set(`${thread}|${field}`, v),
@@ -323,7 +352,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     const child: Node = {
       s, schedule: path.schedule, stuck: [], current: id, preemptions,
       warnings: [...node.warnings, ...m.warnings], unmodelled: [...node.unmodelled, ...m.unmodelled],
-      dirty: [...new Set([...node.dirty, ...reading(s, () => dirtyPfns(s))])].sort((a, b) => a - b), seen, sleep: new Map(),
+      dirty: [...new Set([...node.dirty, ...reading(s, () => dirtyPfns(s))])].sort((a, b) => a - b), seen, sleep: new Map(), origins,
     };
     for (const u of m.unmodelled) if (!result.unmodelled.some((x) => x.name === u.name && x.file === u.file && x.line === u.line)) result.unmodelled.push(u);
     const t = s.threads.find((x) => x.id === id);
@@ -350,7 +379,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     const r = new Machine(copy, code, table, limits, choices, {}, codeCache).run(id, true);
     const w = r === 'blocked' && copy.steps <= before + 1;
     let m = waiting.get(s);
-    if (!m) waiting.set(s, (m = new Map()));
+    if (!m) waiting.set(s, (m = new Map<string, boolean>()));
     m.set(id, w);
     return w;
   }

@@ -74,6 +74,8 @@ export interface Found {
   thread?: string;
   file?: string;
   line?: number;
+  /** The device mapping a state check is about (its name and the address). */
+  mapping?: { device: string; addr: number };
 }
 
 const isDevExcl = (p: Pte): boolean => p.k === 'swp' && p.entry.kind.startsWith('device_exclusive');
@@ -124,18 +126,19 @@ export function checkState(s: State): Found[] {
     const pte = pteAt(s, s.world.mm, m.addr);
     const pfn = ptePfn(pte);
     const where = `${m.name} maps ${hex(m.addr)} (pfn ${m.pfn}, ${m.mode})`;
+    const mapping = { device: m.name, addr: m.addr };
     if (pfn !== m.pfn || pte.k === 'none' || (pte.k === 'swp' && !isDevExcl(pte))) {
-      out.push({ invariant: 'no-stale-device-mapping', message: `${where} but the CPU PTE is ${showPte(pte)}: no invalidation is in progress, so the device keeps a page the mm no longer maps there` });
+      out.push({ invariant: 'no-stale-device-mapping', mapping, message: `${where} but the CPU PTE is ${showPte(pte)}: no invalidation is in progress, so the device keeps a page the mm no longer maps there` });
       continue;
     }
     // The owner of a device-exclusive entry is the device that maps it atomically.
     const owner = maps.find((x) => x.addr === m.addr && x.pfn === m.pfn && x.mode === 'atomic')?.device;
     if (m.mode === 'atomic' && !isDevExcl(pte)) {
-      out.push({ invariant: 'secondary-mmu-coherence', message: `${where} but the CPU PTE is ${showPte(pte)}, not a device-exclusive entry: CPU and device can both write the page` });
+      out.push({ invariant: 'secondary-mmu-coherence', mapping, message: `${where} but the CPU PTE is ${showPte(pte)}, not a device-exclusive entry: CPU and device can both write the page` });
     } else if (m.mode === 'write' && !(isDevExcl(pte) ? owner === m.device : pte.k === 'present' && pte.write)) {
-      out.push({ invariant: 'secondary-mmu-coherence', message: `${where} but the CPU PTE is ${showPte(pte)}${isDevExcl(pte) ? `, exclusive to ${owner === undefined ? 'no device' : s.world.devices[owner].name}` : ''}` });
+      out.push({ invariant: 'secondary-mmu-coherence', mapping, message: `${where} but the CPU PTE is ${showPte(pte)}${isDevExcl(pte) ? `, exclusive to ${owner === undefined ? 'no device' : s.world.devices[owner].name}` : ''}` });
     } else if (m.mode === 'read' && isDevExcl(pte) && owner !== m.device) {
-      out.push({ invariant: 'secondary-mmu-coherence', message: `${where} but the CPU PTE is ${showPte(pte)}, exclusive to ${owner === undefined ? 'another device' : s.world.devices[owner].name}: the device reads while the owner writes atomically` });
+      out.push({ invariant: 'secondary-mmu-coherence', mapping, message: `${where} but the CPU PTE is ${showPte(pte)}, exclusive to ${owner === undefined ? 'another device' : s.world.devices[owner].name}: the device reads while the owner writes atomically` });
     }
   }
   return out;
