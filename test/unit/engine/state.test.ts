@@ -1,7 +1,7 @@
 // The state is plain data: canonical serialisation, deep copies and a deep diff.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { canonical, cloneState, deepDiff, emptyState } from '../../../extension/engine/state/state';
+import { alloc, canonical, cloneState, deepDiff, emptyState, forkState, obj, reading } from '../../../extension/engine/state/state';
 import { addVma, mapPage, newFolio, newMm, pteAt } from '../../../extension/engine/world/layout';
 import { changedPaths, viewOf } from '../../../extension/engine/trace/view';
 
@@ -22,6 +22,30 @@ test('equal states serialise equally whatever the key order; a copy is independe
   assert.equal(canonical({ b: 1, a: { d: 2, c: undefined } }), canonical({ a: { d: 2 }, b: 1 }));
   (c.heap[1].v as { fields: Record<string, unknown> }).fields.mm_users = 7;
   assert.notEqual(canonical(c), canonical(s));
+});
+
+test('a forked state shares the heap until an object is accessed, then owns a copy: the parent never changes', () => {
+  const { s, mm } = world();
+  const before = canonical(s);
+  const c = forkState(s);
+  assert.equal(c.heap[mm], s.heap[mm], 'untouched objects are shared');
+  // A read through obj() copies too: callers may change what they get (a lock's holder).
+  reading(c, () => assert.equal(obj(c, mm), s.heap[mm], 'reading() does not copy'));
+  (obj(c, mm).v as { fields: Record<string, unknown> }).fields.mm_users = 9;
+  assert.notEqual(c.heap[mm], s.heap[mm]);
+  assert.ok(c.own?.has(mm));
+  mapPage(c, mm, 0x11000, { t: 'pte', k: 'none' });
+  const id = alloc(c, 'record', 'new', { t: 'rec', type: 'x', fields: {} });
+  assert.ok(c.own?.has(id) && !(id in s.heap));
+  assert.equal(canonical(s), before, 'the parent is unchanged');
+  // A fork of the fork shares the child's objects, and so on.
+  const g = forkState(c);
+  assert.equal(g.heap[mm], c.heap[mm]);
+  // cloneState gives a whole, independent copy with no ownership set.
+  const whole = cloneState(c);
+  assert.equal(whole.own, undefined);
+  assert.notEqual(whole.heap[mm], c.heap[mm]);
+  assert.equal(canonical({ ...whole, own: undefined }), canonical({ ...c, own: undefined }));
 });
 
 test('the deep diff names each changed leaf, before and after', () => {
