@@ -19,7 +19,8 @@ export default tseslint.config(
   {
     // The pure core runs in the CLI, workers and tests: it must never reach for the editor.
     files: ['extension/parsing/**', 'extension/patches/**', 'extension/engine/**', 'extension/cli/**', 'extension/run/**',
-      'extension/debug/traceCursor.ts', 'extension/debug/session.ts', 'extension/debug/variables.ts', 'extension/debug/sources.ts'],
+      'extension/debug/traceCursor.ts', 'extension/debug/session.ts', 'extension/debug/variables.ts', 'extension/debug/sources.ts',
+      'extension/views/compareView.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'the pure core must not import vscode' }] }] },
   },
   {

@@ -4,6 +4,7 @@
  */
 import type { CallNode } from './parsing/callTree';
 import type { SimulationResult } from './engine/simulate';
+import type { CompareChangeView, CompareScenarioView, CompareView, CompareViolationView } from './views/compareView';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -12,13 +13,19 @@ export type HostMessage =
   | { v: 1; type: 'pathTree'; tree: string; root: CallNode; depth: number }
   | { v: 1; type: 'children'; requestId: number; children: CallNode[] }
   | { v: 1; type: 'error'; message: string }
-  /** The simulation panel: a trace recorded with views, and the step to show (sentAt: host clock, ms, for timing). */
-  | { v: 1; type: 'trace'; trace: SimulationResult; step: number; sentAt?: number }
+  /**
+   * The simulation panel: a trace recorded with views, and the step to show (sentAt: host clock, ms,
+   * for timing). `counterexample`: the trace is that counterexample of the comparison report the
+   * panel holds (it offers "Back to report"); without it the panel forgets any report.
+   */
+  | { v: 1; type: 'trace'; trace: SimulationResult; step: number; sentAt?: number; counterexample?: number }
   /**
    * The same as 'trace' with the trace as JSON text: one string crosses the host, the workbench and
    * the webview frames far faster than a large object graph (the panel parses and checks it).
    */
-  | { v: 1; type: 'traceText'; json: string; step: number; sentAt?: number }
+  | { v: 1; type: 'traceText'; json: string; step: number; sentAt?: number; counterexample?: number }
+  /** The simulation panel shows a "Compare before/after" report (its counterexamples a click away). */
+  | { v: 1; type: 'compareReport'; report: CompareView }
   /** Move the panel to a step (the debug session follows the trace). */
   | { v: 1; type: 'goto'; step: number }
   /** The simulation panel before its trace arrives: what the host is doing (indexing, simulating). */
@@ -34,12 +41,20 @@ export type WebviewMessage =
   /** Export: copy the ASCII timeline, save the JSON trace, or save the diagram (svg: its markup). */
   | { v: 1; type: 'export'; format: 'ascii' | 'json' | 'svg'; svg?: string }
   /** Open the trace as the read-only ASCII document. */
-  | { v: 1; type: 'openText' };
+  | { v: 1; type: 'openText' }
+  /** The comparison report: show its counterexample k (CompareViolationView.counterexample) in the panel. */
+  | { v: 1; type: 'showCounterexample'; index: number }
+  /** The panel went back from a counterexample to the comparison report. */
+  | { v: 1; type: 'backToReport' }
+  /** The comparison report as plain text (for a mail reply): to the clipboard, or as a document. */
+  | { v: 1; type: 'compareText'; action: 'copy' | 'open' };
 
 type Check = (o: Record<string, unknown>) => boolean;
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const isInt = (x: unknown): x is number => Number.isInteger(x);
+const isIndex = (x: unknown): x is number => isInt(x) && x >= 0;
+const isOptIndex = (x: unknown): boolean => x === undefined || isIndex(x);
 
 const webviewChecks: Record<WebviewMessage['type'], Check> = {
   ready: () => true,
@@ -48,6 +63,9 @@ const webviewChecks: Record<WebviewMessage['type'], Check> = {
   step: (o) => isInt(o.step) && o.step >= -1 && isStr(o.file) && isInt(o.line),
   export: (o) => (o.format === 'ascii' || o.format === 'json' || (o.format === 'svg' && isStr(o.svg) && o.svg.length < 5_000_000)) && (o.svg === undefined || isStr(o.svg)),
   openText: () => true,
+  showCounterexample: (o) => isIndex(o.index),
+  backToReport: () => true,
+  compareText: (o) => o.action === 'copy' || o.action === 'open',
 };
 
 /**
@@ -115,12 +133,47 @@ function isCallNode(x: unknown, depth = 0): x is CallNode {
   return true;
 }
 
+// ---- the comparison report ------------------------------------------------------------------
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isStrs = (x: unknown): x is string[] => Array.isArray(x) && x.every(isStr);
+const isOptStr = (x: unknown): boolean => x === undefined || isStr(x);
+const TONES = new Set(['new', 'fixed', 'error', 'incomplete', 'changed', 'same']);
+
+function isChange(x: unknown): x is CompareChangeView {
+  return isObj(x) && isStr(x.where) && isStr(x.field) && isStr(x.before) && isStr(x.after);
+}
+
+function isViolationView(x: unknown): x is CompareViolationView {
+  return isObj(x) && (x.kind === 'new' || x.kind === 'fixed') && isStr(x.invariant) && isStr(x.title) && isStr(x.message)
+    && isOptStr(x.at) && isIndex(x.steps) && isStr(x.schedule) && isOptStr(x.caveat) && isOptIndex(x.counterexample);
+}
+
+function isScenarioView(x: unknown): x is CompareScenarioView {
+  if (!isObj(x) || !isStr(x.id) || !isStr(x.tone) || !TONES.has(x.tone) || !isStr(x.verdict)) return false;
+  const ex = x.exploration;
+  const ev = x.events;
+  return isObj(ex) && isStr(ex.before) && isStr(ex.after)
+    && Array.isArray(x.violations) && x.violations.every(isViolationView)
+    && [x.endState, x.results, x.checks].every((a) => Array.isArray(a) && a.every(isChange))
+    && isObj(ev) && isStrs(ev.removed) && isStrs(ev.added)
+    && isStrs(x.errors) && isStrs(x.unmodelled);
+}
+
+/** A comparison report the panel can draw (CompareView): every field there, of its type. */
+export function isCompareView(x: unknown): x is CompareView {
+  return isObj(x) && isStr(x.patch) && isStr(x.before) && isStr(x.after)
+    && isStrs(x.applied) && isStrs(x.skipped) && isStrs(x.notes) && isStr(x.summary) && isStrs(x.limits)
+    && Array.isArray(x.scenarios) && x.scenarios.every(isScenarioView) && isStrs(x.assumptions);
+}
+
 const hostChecks: Record<HostMessage['type'], Check> = {
   pathTree: (o) => isStr(o.tree) && isInt(o.depth) && isCallNode(o.root),
   children: (o) => isInt(o.requestId) && Array.isArray(o.children) && o.children.every((c) => isCallNode(c)),
   error: (o) => isStr(o.message),
-  trace: (o) => isPanelTrace(o.trace) && isInt(o.step) && (o.sentAt === undefined || typeof o.sentAt === 'number'),
-  traceText: (o) => isStr(o.json) && o.json.length < 500_000_000 && isInt(o.step) && (o.sentAt === undefined || typeof o.sentAt === 'number'),
+  trace: (o) => isPanelTrace(o.trace) && isInt(o.step) && (o.sentAt === undefined || typeof o.sentAt === 'number') && isOptIndex(o.counterexample),
+  traceText: (o) => isStr(o.json) && o.json.length < 500_000_000 && isInt(o.step) && (o.sentAt === undefined || typeof o.sentAt === 'number') && isOptIndex(o.counterexample),
+  compareReport: (o) => isCompareView(o.report),
   goto: (o) => isInt(o.step) && o.step >= -1,
   status: (o) => isStr(o.message),
 };

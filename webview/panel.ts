@@ -1,7 +1,10 @@
 // The simulation panel in the webview: the state diagram, one lane per thread, a scrubbable
-// timeline with play/pause/step/back/restart/speed, the step list and the step's details. Talks
-// to the host only through protocol.ts; the component library only through ui.ts.
+// timeline with play/pause/step/back/restart/speed, the step list and the step's details; or a
+// "Compare before/after" report whose counterexamples open here (and go back to it). Talks to the
+// host only through protocol.ts; the component library only through ui.ts.
 import { type HostMessage, PROTOCOL_VERSION, type PanelState, type WebviewMessage, isPanelState, panelTraceProblem, parseHostMessage } from '../extension/protocol';
+import type { CompareView } from '../extension/views/compareView';
+import { renderReport } from './compareReport';
 import { DIAGRAM_CSS, diagramSvg, resolveCssVars } from './diagram';
 import {
   type Lane, type PanelTrace, SPEEDS, TraceIndex, changeMark, formatValue, lastAtOrBefore, ownerLabel, positionLabel, stepRow,
@@ -11,7 +14,8 @@ import { type UiButton, button, checkbox, dropdown, grid, registerUi, tabs } fro
 interface VsCodeApi {
   postMessage(m: WebviewMessage): void;
   getState(): unknown;
-  setState(s: PanelState): void;
+  /** undefined: nothing to bring back after a reload. */
+  setState(s: PanelState | undefined): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -80,6 +84,13 @@ const app = document.getElementById('app') as HTMLElement;
 app.replaceChildren();
 app.removeAttribute('aria-live');
 app.classList.add('panel');
+
+// Above the trace, when it is a counterexample of the comparison report: the way back to it.
+const reportNav = el('nav', 'report-nav');
+reportNav.hidden = true;
+const reportBack = button({ id: 'back-to-report', label: '← Back to report', title: 'Back to the comparison report', appearance: 'secondary', onClick: () => backToReport() });
+const reportNavLabel = el('span', 'report-nav-label muted');
+reportNav.append(reportBack.el, reportNavLabel);
 
 const head = el('header', 'head');
 const titleBox = el('div', 'title');
@@ -173,7 +184,12 @@ const details = tabs([
 details.el.classList.add('details-tabs');
 details.onChange(() => renderDetails());
 
-app.append(head, status, transport, timeline, lanesBox, diagramBox, details.el);
+const traceView = el('div', 'trace-view');
+traceView.append(reportNav, head, status, transport, timeline, lanesBox, diagramBox, details.el);
+const reportView = el('div', 'report-view');
+reportView.id = 'compare-report';
+reportView.hidden = true;
+app.append(reportView, traceView);
 
 // ---- state -----------------------------------------------------------------------------------
 let idx: TraceIndex | undefined;
@@ -637,6 +653,8 @@ scrub.addEventListener('input', () => {
 });
 
 document.addEventListener('keydown', (ev) => {
+  // The report is a page of buttons and links: the keys are theirs.
+  if (mode === 'report') return;
   const t = ev.target as HTMLElement | null;
   if (t && (t.closest('vscode-dropdown') || (t instanceof HTMLInputElement && t.type !== 'range') || t instanceof HTMLTextAreaElement)) return;
   if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
@@ -669,6 +687,66 @@ document.addEventListener('keydown', (ev) => {
     ev.stopPropagation();
   }
 }, true);
+
+// ---- the comparison report -------------------------------------------------------------------
+/** What the panel shows: a trace (also before any content arrives), or the comparison report. */
+let mode: 'trace' | 'report' = 'trace';
+let report: CompareView | undefined;
+/** Which of the report's counterexamples the trace is. */
+let shownCounterexample: number | undefined;
+
+function setMode(m: 'trace' | 'report'): void {
+  mode = m;
+  reportView.hidden = m !== 'report';
+  traceView.hidden = m !== 'trace';
+  if (m === 'report') {
+    pause();
+    if (report) document.title = `Compare before/after: ${report.patch}`;
+  } else if (trace) {
+    document.title = `${trace.scenario.id} on ${trace.tree}`;
+  }
+}
+
+function showReport(view: CompareView): void {
+  report = view;
+  shownCounterexample = undefined;
+  reportView.replaceChildren(renderReport(view, {
+    showCounterexample: (k) => send({ v: PROTOCOL_VERSION, type: 'showCounterexample', index: k }),
+    copyText: () => send({ v: PROTOCOL_VERSION, type: 'compareText', action: 'copy' }),
+    openText: () => send({ v: PROTOCOL_VERSION, type: 'compareText', action: 'open' }),
+  }));
+  setMode('report');
+  window.scrollTo(0, 0);
+}
+
+/** The trace arrived: the way back to the report, if it is one of its counterexamples (else the report is forgotten). */
+function traceArrived(counterexample: number | undefined): void {
+  if (counterexample === undefined) report = undefined;
+  shownCounterexample = report ? counterexample : undefined;
+  const v = report?.scenarios.flatMap((s) => s.violations.map((x) => ({ s: s.id, x }))).find((e) => e.x.counterexample === shownCounterexample);
+  reportNav.hidden = shownCounterexample === undefined;
+  reportNavLabel.textContent = v ? `Counterexample: ${v.x.kind === 'new' ? 'new' : 'fixed'} ${v.x.invariant} in ${v.s} (${v.x.kind === 'new' ? report!.after : report!.before})` : '';
+  // From the report, scrolled down: the trace starts at its top (the way back is there).
+  if (mode === 'report') window.scrollTo(0, 0);
+  setMode('trace');
+}
+
+function backToReport(): void {
+  if (!report) return;
+  // The editor follows no step of a trace no longer shown.
+  if (hostTimer) clearTimeout(hostTimer);
+  hostTimer = undefined;
+  const k = shownCounterexample;
+  setMode('report');
+  send({ v: PROTOCOL_VERSION, type: 'backToReport' });
+  // Where the reader left: the violation whose counterexample it was.
+  for (const e of Array.from(reportView.querySelectorAll<HTMLElement>('.cmp-violation.last-shown'))) e.classList.remove('last-shown');
+  const box = k === undefined ? null : reportView.querySelector<HTMLElement>(`.cmp-violation[data-counterexample="${k}"]`);
+  if (box) {
+    box.classList.add('last-shown');
+    box.scrollIntoView({ block: 'center' });
+  }
+}
 
 // ---- export and state ----------------------------------------------------------------------
 function exportSvg(): void {
@@ -721,6 +799,7 @@ function receive(m: HostMessage): void {
     case 'trace': {
       perf.traceReceived ??= epoch();
       if (m.sentAt !== undefined) perf.traceSentAt ??= m.sentAt;
+      traceArrived(m.counterexample);
       setTrace(m.trace as PanelTrace, m.step, true);
       afterPaint('firstPaint', m.sentAt);
       // The trace is saved for a reload once it is on screen (a large one takes a moment to serialise).
@@ -739,6 +818,7 @@ function receive(m: HostMessage): void {
       const problem = panelTraceProblem(data);
       if (problem) throw new Error(`the trace cannot be shown: ${problem}`);
       perf.traceParsed ??= epoch();
+      traceArrived(m.counterexample);
       setTrace(data as PanelTrace, m.step, true);
       afterPaint('firstPaint', m.sentAt);
       setTimeout(saveState, 50);
@@ -747,6 +827,13 @@ function receive(m: HostMessage): void {
     case 'goto':
       pause();
       goto(m.step, 'host');
+      break;
+    case 'compareReport':
+      showReport(m.report);
+      // A reload would bring back a trace the report replaced: nothing, rather than that.
+      if (saveTimer) clearTimeout(saveTimer);
+      saveTimer = undefined;
+      vscode.setState(undefined);
       break;
     case 'status':
       // Before the first trace, or while a new run for this panel is under way (cleared when it comes).
@@ -798,6 +885,8 @@ if (saved) {
   position: (): number => pos,
   length: (): number => idx?.length ?? 0,
   playing: (): boolean => playing,
+  /** 'trace' or 'report' (a comparison's). */
+  mode: (): string => mode,
   /** How long the last render took (script only), ms. */
   renderMs: (): number => renderMs,
 };

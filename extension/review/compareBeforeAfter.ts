@@ -1,12 +1,14 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { showTrace } from '../commands/exploreRaces';
 import { reportError } from '../commands/tree';
 import { SCENARIOS } from '../engine/scenarios/catalog';
+import { isPanelTrace } from '../protocol';
 import { type CompareOutcome, compareInWorker } from '../run/compareClient';
+import type { PanelTraceFile } from '../run/panelTrace';
 import { scenariosFor } from '../run/scenarioChoice';
-import type { SimulationPanels } from '../views/simulationPanel';
+import { appliedNotes, compareView } from '../views/compareView';
+import type { PanelComparison, SimulationPanel, SimulationPanels } from '../views/simulationPanel';
 import { patchRefOf } from './composeReply';
 import { patchDocUri } from './patchUris';
 import type { ReviewStore } from './store';
@@ -14,9 +16,9 @@ import type { ReviewStore } from './store';
 /**
  * "Compare before/after" on a patch (or the last patch of a series): the scenarios that enter at the
  * functions the patch touches (all of them when none does) run and are explored on the tree without
- * and with the patch (and the series' earlier patches), in memory, in a worker. The plain-text
- * report opens beside (ready to paste into a reply); the first new violation's counterexample
- * animates in the panel, the others are a click away.
+ * and with the patch (and the series' earlier patches), in memory, in a worker. The report opens
+ * in the simulation panel, each counterexample a click away (and back); the plain text for a mail
+ * reply is copied or opened from there, or from the notification.
  */
 export async function compareBeforeAfter(ctx: Ctx, panels: SimulationPanels, store: ReviewStore, arg: unknown): Promise<CompareOutcome | undefined> {
   let ref = patchRefOf(arg);
@@ -42,6 +44,7 @@ export async function compareBeforeAfter(ctx: Ctx, panels: SimulationPanels, sto
   const scenarios = fits.length ? fits : SCENARIOS.map((s) => s.id);
   const label = found.patch.label.replace(/\] .*/, ']');
   const labels = { before: `${path.basename(root)}${i > 0 ? ` + ${i} patch${i > 1 ? 'es' : ''}` : ''}`, after: `${path.basename(root)} with ${label}` };
+  const patches = appliedNotes(found.patch, found.series.patches.slice(0, i).map((p) => p.label));
   let outcome: CompareOutcome;
   try {
     const lookup = await ctx.lookup(root);
@@ -49,7 +52,7 @@ export async function compareBeforeAfter(ctx: Ctx, panels: SimulationPanels, sto
       { location: vscode.ProgressLocation.Notification, title: `Comparing ${scenarios.length} scenario${scenarios.length > 1 ? 's' : ''} before/after ${label}`, cancellable: true },
       (progress, token) => compareInWorker(
         path.join(ctx.extension.extensionPath, 'dist', 'compareWorker.js'),
-        { root, grammarDir: ctx.grammarDir, index: lookup.index, before, after, scenarios, labels, maxSeconds: vscode.workspace.getConfiguration('kernelPathSim.explore').get<number>('maxSeconds') ?? 60 },
+        { root, grammarDir: ctx.grammarDir, index: lookup.index, before, after, scenarios, labels, patches, maxSeconds: vscode.workspace.getConfiguration('kernelPathSim.explore').get<number>('maxSeconds') ?? 60 },
         (message) => progress.report({ message }),
         token,
       ),
@@ -59,31 +62,57 @@ export async function compareBeforeAfter(ctx: Ctx, panels: SimulationPanels, sto
     return undefined;
   }
   ctx.output.info(`compare ${found.patch.label}: ${outcome.report.newViolations} new violation(s), ${outcome.report.fixed} fixed`);
-  const doc = await vscode.workspace.openTextDocument({ content: outcome.text, language: 'plaintext' });
-  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
   const mine = new Set(found.patch.files.map((f) => f.path));
-  const documentFor = (rel: string): vscode.Uri | undefined => (mine.has(rel) ? patchDocUri({ ...ref, side: 'after', path: rel }) : undefined);
-  const show = (k: number): void => {
-    const t = outcome.traces[k];
-    if (t) {
-      showTrace(ctx, panels, root, t.trace, vscode.ViewColumn.One, `with ${label}`);
-      // The lines that ran are the patched ones: the panel highlights them in the diff's images.
-      const p = panels.all.find((x) => x.scenario === t.scenario && x.variant === `with ${label}`);
-      p?.setDocumentFor(documentFor);
-    }
+  // The lines that ran are the patch's images: the panel highlights them in the diff's documents.
+  const documentsOf = (side: 'before' | 'after') => (rel: string): vscode.Uri | undefined => (mine.has(rel) ? patchDocUri({ ...ref, side, path: rel }) : undefined);
+  const sourceColumn = vscode.window.activeTextEditor?.viewColumn ?? vscode.ViewColumn.One;
+  const comparison: PanelComparison = {
+    view: compareView(outcome.report, outcome.traces, found.patch.label),
+    text: outcome.text,
+    label,
+    counterexample: (k) => {
+      const t = outcome.traces[k];
+      if (!t || !isPanelTrace(t.trace)) return undefined;
+      const variant = `${t.side === 'after' ? 'with' : 'before'} ${label}`;
+      return { trace: t.trace as PanelTraceFile, init: { scenario: t.scenario, tree: t.trace.tree, root, sourceColumn, variant, documentFor: documentsOf(t.side) } };
+    },
   };
-  if (outcome.traces.length) {
-    show(0);
-    const buttons = outcome.traces.slice(0, 3).map((t) => `${t.scenario}: ${t.invariant}`);
-    void vscode.window.showWarningMessage(
-      `Kernel Path Simulator: ${label} introduces ${outcome.report.newViolations} violation${outcome.report.newViolations > 1 ? 's' : ''}; the counterexample of ${buttons[0]} is in the panel.`,
-      ...buttons,
-    ).then((pick) => {
-      const k = pick ? buttons.indexOf(pick) : -1;
-      if (k >= 0) show(k);
+  const init = { scenario: scenarios[0], tree: path.basename(root), root, sourceColumn, heading: { title: `Compare before/after ${label}`, status: 'Loading the report…' } };
+  let panel = panels.showComparison(comparison, init);
+  // The notification's buttons lead to the panel (opened again if it was closed meanwhile).
+  const inPanel = (): SimulationPanel => {
+    if (panel.isDisposed || panel.comparison !== comparison) panel = panels.showComparison(comparison, init);
+    panel.webviewPanel.reveal(undefined, true);
+    return panel;
+  };
+  // Scenario names make long labels that notification buttons cut, and a toast fits two buttons:
+  // one shows the first counterexample, the other picks among them all (the report offers the text).
+  const asText = 'Open as text';
+  const showFirst = 'Show counterexample';
+  const pickOne = 'Pick one…';
+  const counterexamples = (kind: 'new' | 'fixed') => comparison.view.scenarios.flatMap((s) => s.violations.flatMap((v) => (v.kind === kind && v.counterexample !== undefined
+    ? [{ label: `${s.id}: ${v.invariant}`, description: v.title, detail: v.message, k: v.counterexample }] : [])));
+  const notify = (show: typeof vscode.window.showWarningMessage, message: string, kind: 'new' | 'fixed'): void => {
+    const items = counterexamples(kind);
+    const buttons = items.length > 1 ? [showFirst, pickOne] : items.length ? [showFirst, asText] : [asText];
+    void show(message, ...buttons).then(async (pick) => {
+      if (pick === asText) await inPanel().openReportText();
+      else if (pick === showFirst) inPanel().showCounterexample(items[0].k);
+      else if (pick === pickOne) {
+        const item = await vscode.window.showQuickPick(items, { placeHolder: `The counterexample to show in the panel (${kind} violations of ${label})`, matchOnDescription: true });
+        if (item) inPanel().showCounterexample(item.k);
+      }
     });
+  };
+  const n = outcome.report.newViolations;
+  const incomplete = outcome.report.scenarios.filter((c) => !c.before.complete || !c.after.complete).length;
+  const cut = incomplete ? ` ${incomplete} of ${scenarios.length} scenario${scenarios.length > 1 ? 's' : ''} ${incomplete > 1 ? 'were' : 'was'} not explored completely (a bound was hit).` : '';
+  if (n) {
+    notify(vscode.window.showWarningMessage, `Kernel Path Simulator: ${label} introduces ${n} violation${n > 1 ? 's' : ''}; the report is in the panel, each counterexample a click away.${cut}`, 'new');
   } else {
-    void vscode.window.showInformationMessage(`Kernel Path Simulator: ${label}: no new violation in ${scenarios.length} scenario${scenarios.length > 1 ? 's' : ''}${outcome.report.fixed ? `; it fixes ${outcome.report.fixed}` : ''}.`);
+    const fixed = outcome.report.fixed ? `; it fixes ${outcome.report.fixed}` : '';
+    const none = incomplete ? 'no new violation found within the bounds' : 'no new violation';
+    notify(vscode.window.showInformationMessage, `Kernel Path Simulator: ${label}: ${none} in ${scenarios.length} scenario${scenarios.length > 1 ? 's' : ''}${fixed}; the report is in the panel.${cut}`, 'fixed');
   }
   return outcome;
 }

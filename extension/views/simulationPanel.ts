@@ -4,6 +4,7 @@ import type { Ctx } from '../ctx';
 import { renderAscii, verdict } from '../engine/trace/ascii';
 import { type HostMessage, PROTOCOL_VERSION, type WebviewMessage, isPanelState, parseWebviewMessage } from '../protocol';
 import { type PanelTraceFile, findTraceRoot, traceFilePath } from '../run/panelTrace';
+import type { CompareView } from './compareView';
 import type { TraceDocuments } from './traceDocument';
 import { webviewHtml } from './webviewHtml';
 
@@ -28,6 +29,19 @@ export interface PanelInit {
   documentFor?: (rel: string) => vscode.Uri | undefined;
   /** Which version of the tree ran, when it is not the tree on disk: "v6.12.107 with [v1 04/12]". */
   variant?: string;
+  /** A panel opened for something other than a run (a comparison's report): its heading and what it says until that arrives. */
+  heading?: { title: string; status: string };
+}
+
+/** A "Compare before/after" report for the panel: what it shows, its text, and its counterexamples. */
+export interface PanelComparison {
+  view: CompareView;
+  /** The report as plain text (for a mail reply): "Copy as text" and "Open as text". */
+  text: string;
+  /** The short name of the patch, for the tab's title: `[v1 2/2]`. */
+  label: string;
+  /** Counterexample k (CompareViolationView.counterexample): its trace, and the run it comes from. */
+  counterexample(k: number): { trace: PanelTraceFile; init: PanelInit } | undefined;
 }
 
 /** The save dialog, replaceable in the extension-host tests (a real dialog would wait for a click). */
@@ -66,6 +80,13 @@ export class SimulationPanels implements vscode.WebviewPanelSerializer, vscode.D
   /** The open panels, oldest first. */
   get all(): readonly SimulationPanel[] {
     return [...this.panels];
+  }
+
+  /** A comparison's report in the panel (the open one, else a new one beside the editor). */
+  showComparison(c: PanelComparison, init: PanelInit): SimulationPanel {
+    const p = this.panelFor(init);
+    p.showComparison(c);
+    return p;
   }
 
   /**
@@ -141,6 +162,10 @@ function titleOf(scenario: string, variant?: string): string {
   return `Simulation: ${scenario}${variant ? ` (${variant})` : ''}`;
 }
 
+function reportTitleOf(label: string): string {
+  return `Compare: ${label}`;
+}
+
 /** One panel: its webview, its trace, and the editor line it highlights. */
 export class SimulationPanel implements vscode.Disposable {
   scenario: string;
@@ -175,6 +200,15 @@ export class SimulationPanel implements vscode.Disposable {
   private warnedNoTree = false;
   /** A run under way for this panel: its tree and editor group apply when its trace comes. */
   private pending: PanelInit | undefined;
+  /** The comparison report the panel holds, if any; `mode` says whether it or the trace is shown. */
+  private comparisonShown: PanelComparison | undefined;
+  private modeShown: 'trace' | 'report' = 'trace';
+  /** Which of the comparison's counterexamples the trace is. */
+  private counterexampleShown: number | undefined;
+  /** The webview has received the report (postMessage said so): for the tests. */
+  reportDelivered = false;
+  /** The report's plain-text document, once opened (reused while it is open). */
+  private reportDocument: vscode.TextDocument | undefined;
 
   constructor(private readonly manager: SimulationPanels, readonly webviewPanel: vscode.WebviewPanel, init: PanelInit) {
     this.scenario = init.scenario;
@@ -184,11 +218,12 @@ export class SimulationPanel implements vscode.Disposable {
     this.documentFor = init.documentFor;
     this.variant = init.variant;
     const ctx = manager.ctx;
+    const heading = init.heading ?? { title: `${init.scenario} on ${init.tree}`, status: `Simulating ${init.scenario} on ${init.tree}…` };
     webviewPanel.title = titleOf(init.scenario);
     webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ctx.extension.extensionUri, 'panel.css', titleOf(init.scenario), {
       script: 'panel.js',
       styleNonce: true,
-      data: { tCommand: init.tCommand ?? 0, tCreated: Date.now(), title: `${init.scenario} on ${init.tree}`, status: `Simulating ${init.scenario} on ${init.tree}…` },
+      data: { tCommand: init.tCommand ?? 0, tCreated: Date.now(), title: heading.title, status: heading.status },
     });
     webviewPanel.webview.onDidReceiveMessage((m: unknown) => this.receive(m), undefined, this.disposables);
     webviewPanel.onDidDispose(() => this.dispose(), undefined, this.disposables);
@@ -215,8 +250,15 @@ export class SimulationPanel implements vscode.Disposable {
     this.documentFor = documentFor;
   }
 
-  /** Shows a trace at a step (-1: before the first); the run it comes from says where its tree is. */
+  /** Shows a trace at a step (-1: before the first); the run it comes from says where its tree is. A report it held is forgotten. */
   show(trace: PanelTraceFile, step = -1, textUri?: vscode.Uri): void {
+    this.comparisonShown = undefined;
+    this.showTrace(trace, step, textUri, undefined);
+  }
+
+  private showTrace(trace: PanelTraceFile, step: number, textUri: vscode.Uri | undefined, counterexample: number | undefined): void {
+    this.modeShown = 'trace';
+    this.counterexampleShown = counterexample;
     if (this.pending) {
       this.root = this.pending.root;
       this.sourceColumn = this.pending.sourceColumn ?? this.sourceColumn;
@@ -239,7 +281,87 @@ export class SimulationPanel implements vscode.Disposable {
     if (!this.trace) return;
     const sentAt = Date.now();
     this.json ??= JSON.stringify(this.trace);
-    this.post({ v: PROTOCOL_VERSION, type: 'traceText', json: this.json, step: this.step, sentAt });
+    this.post({ v: PROTOCOL_VERSION, type: 'traceText', json: this.json, step: this.step, sentAt, ...(this.counterexampleShown !== undefined ? { counterexample: this.counterexampleShown } : {}) });
+  }
+
+  // ---- a comparison's report -------------------------------------------------------------------
+
+  /** The comparison report the panel holds (shown, or one "Back to report" away). */
+  get comparison(): PanelComparison | undefined {
+    return this.comparisonShown;
+  }
+
+  /** What the panel shows: the trace, or the comparison report. */
+  get mode(): 'trace' | 'report' {
+    return this.modeShown;
+  }
+
+  /** Which of the comparison's counterexamples the trace is, if it is one. */
+  get counterexample(): number | undefined {
+    return this.counterexampleShown;
+  }
+
+  /** Shows a comparison's report; its counterexamples are then one click away. */
+  showComparison(c: PanelComparison): void {
+    this.comparisonShown = c;
+    this.pending = undefined;
+    this.reportDocument = undefined;
+    this.reportDelivered = false;
+    this.showReport();
+  }
+
+  /**
+   * Back to the report from a counterexample (the editor's highlight goes: no step is shown).
+   * `post`: false when the webview went back by itself (it keeps the report as it was, scrolled).
+   */
+  showReport(post = true): void {
+    const c = this.comparisonShown;
+    if (!c) return;
+    this.modeShown = 'report';
+    this.clearHighlight();
+    this.webviewPanel.title = reportTitleOf(c.label);
+    if (post && this.ready) this.postReport();
+  }
+
+  private postReport(): void {
+    const c = this.comparisonShown;
+    if (!c || this.disposed) return;
+    void this.webviewPanel.webview.postMessage({ v: PROTOCOL_VERSION, type: 'compareReport', report: c.view } satisfies HostMessage).then((ok) => {
+      if (ok && this.comparisonShown === c) this.reportDelivered = true;
+    });
+  }
+
+  /** Shows counterexample k of the report, animated like any trace; false when there is no such counterexample. */
+  showCounterexample(k: number): boolean {
+    const cx = this.comparisonShown?.counterexample(k);
+    if (!cx) {
+      this.manager.ctx.output.warn(`simulation panel: the report has no counterexample ${k}`);
+      return false;
+    }
+    this.pending = cx.init;
+    this.showTrace(cx.trace, -1, undefined, k);
+    return true;
+  }
+
+  /** The report as plain text: to the clipboard, or as an untitled document in the panel's group. */
+  private async reportText(action: 'copy' | 'open'): Promise<void> {
+    const c = this.comparisonShown;
+    if (!c) return;
+    if (action === 'copy') {
+      await vscode.env.clipboard.writeText(c.text);
+      void vscode.window.showInformationMessage(`Kernel Path Simulator: copied the comparison report of ${c.label} (${c.text.split('\n').length} lines) to the clipboard.`);
+      return;
+    }
+    await this.openReportText();
+  }
+
+  /** Opens the report as an untitled plain-text document (the same one again while it is open). */
+  async openReportText(): Promise<vscode.TextDocument | undefined> {
+    const c = this.comparisonShown;
+    if (!c) return undefined;
+    if (!this.reportDocument || this.reportDocument.isClosed) this.reportDocument = await vscode.workspace.openTextDocument({ content: c.text, language: 'plaintext' });
+    await vscode.window.showTextDocument(this.reportDocument, { viewColumn: this.webviewPanel.viewColumn ?? vscode.ViewColumn.Beside, preview: false });
+    return this.reportDocument;
   }
 
   /**
@@ -292,7 +414,9 @@ export class SimulationPanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         for (const w of this.readyWaiters.splice(0)) w();
-        this.postTrace();
+        // The report first: a counterexample shown from it goes back to it.
+        if (this.comparisonShown) this.postReport();
+        if (this.modeShown === 'trace') this.postTrace();
         return;
       case 'step':
         if (!this.trace || m.step >= this.trace.steps.length) {
@@ -306,6 +430,14 @@ export class SimulationPanel implements vscode.Disposable {
       case 'openText':
         await this.openText();
         return;
+      case 'showCounterexample':
+        this.showCounterexample(m.index);
+        return;
+      case 'backToReport':
+        this.showReport(false);
+        return;
+      case 'compareText':
+        return this.reportText(m.action);
       default:
         this.manager.ctx.output.warn(`simulation panel: ignored a ${m.type} message (that is the path view's)`);
     }

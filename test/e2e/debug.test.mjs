@@ -3,54 +3,27 @@
 // above make_device_exclusive (mm/rmap.c), the stop at make_device_exclusive, Continue to the
 // breakpoint, the call stack view, the Variables view, and the Step Back button.
 // Screenshots: test-results/screenshots/debug-*.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO, SHOTS, SHARED_KERNEL, startCodeServer, launchChromium, newLoopbackPage, workbenchUrl, waitForCount, sleep, quickOpen, goToLine } from './harness.mjs';
+import { SHOTS, SHARED_KERNEL, e2eSession, waitForCount, sleep, quickOpen, goToLine } from './harness.mjs';
 
-const VSIX = process.env.VSIX ?? path.join(REPO, 'kernel-path-sim.vsix');
 const TREE = path.join(SHARED_KERNEL, 'v6.18.15');
-const haveTree = fs.existsSync(path.join(TREE, 'mm/rmap.c'));
-const skip = haveTree ? false : `no kernel tree at ${TREE}`;
-let server, browser, page;
+const skip = fs.existsSync(path.join(TREE, 'mm/rmap.c')) ? false : `no kernel tree at ${TREE}`;
+const e2e = e2eSession({ prefix: 'debug', skip });
+const { step } = e2e;
 
 /** Lines of v6.18.15: the first statement after the VM_WARN_ON in restore_exclusive_pte, and make_device_exclusive. */
 const BP_LINE = 876;
 const MDE_LINE = 2673;
-
-before(async () => {
-  if (!haveTree) return;
-  fs.mkdirSync(SHOTS, { recursive: true });
-  for (const f of fs.readdirSync(SHOTS)) if (/^FAILED-debug-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f));
-  server = await startCodeServer({ vsix: VSIX });
-  browser = await launchChromium();
-  page = await newLoopbackPage(browser);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function step(name, fn) {
-  try {
-    return await fn();
-  } catch (e) {
-    await page.screenshot({ path: path.join(SHOTS, `FAILED-debug-${name}.png`) }).catch(() => {});
-    if (server) console.log(fs.readFileSync(server.log, 'utf8').slice(-3000));
-    e.message = `[${name}] ${e.message}`;
-    throw e;
-  }
-}
-
-
 
 /**
  * The call stack view, thread by thread: [{ thread, frames: [{ name, where }] }] (where = "file line:col"),
  * frames top to bottom as the view shows them (collapsed frames are not listed).
  */
 async function callStack() {
+  const { page } = e2e;
   const rows = await page.locator('.debug-call-stack .monaco-list-row').evaluateAll((els) => els.map((e) => {
     const thread = e.querySelector('.thread');
     if (thread) return { kind: 'thread', name: thread.querySelector('.name')?.textContent?.trim() ?? '' };
@@ -80,10 +53,8 @@ async function waitForStack(pred, what, timeout = 60000) {
 }
 
 test('"Debug this path": a breakpoint in restore_exclusive_pte, the call stack, Step Back', { skip }, async () => {
-  await step('workbench', async () => {
-    await page.goto(workbenchUrl(server, { folder: TREE }));
-    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
-  });
+  const { page } = e2e;
+  await step('workbench', () => e2e.openFolder(TREE));
   await step('breakpoint', async () => {
     await quickOpen(page, 'mm/memory.c');
     await goToLine(page, BP_LINE);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const E2E_DIR = process.env.E2E_DIR ?? path.join(REPO, '.e2e');
@@ -16,6 +17,8 @@ const { chromium } = require('playwright-core');
 
 export const SHOTS = process.env.SHOTS ?? path.join(REPO, 'test-results/screenshots');
 export const SHARED_KERNEL = path.resolve(REPO, '../shared/kernel');
+/** The packaged extension (`npm run package`). */
+export const VSIX = process.env.VSIX ?? path.join(REPO, 'kernel-path-sim.vsix');
 
 export const DEFAULT_SETTINGS = {
   'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false,
@@ -40,19 +43,29 @@ export async function startCodeServer({ vsix, env = {}, settings = {}, timeoutMs
   const baseEnv = { ...process.env, XDG_CONFIG_HOME: xdg, XDG_DATA_HOME: xdg, XDG_CACHE_HOME: xdg, XDG_STATE_HOME: xdg, ...env };
   const common = ['--config', path.join(dir, 'config.yaml'), '--user-data-dir', udd, '--extensions-dir', extDir];
   if (vsix) execFileSync(CODE_SERVER, [...common, '--install-extension', vsix, '--force'], { env: baseEnv, stdio: 'pipe' });
-  const port = await freePort();
+  // freePort() closes its probe before code-server binds, so another run can take the port in
+  // between: start again on a new port when code-server says EADDRINUSE.
   const log = path.join(dir, 'server.log');
-  const out = fs.openSync(log, 'w');
-  const child = spawn(CODE_SERVER, [...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'],
-  { env: baseEnv, stdio: ['ignore', out, out] });
-  const url = `http://127.0.0.1:${port}`;
-  const t0 = Date.now();
-  for (;;) {
-    try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* not up yet */ }
-    if (child.exitCode !== null) throw new Error(`code-server exited: ${fs.readFileSync(log, 'utf8')}`);
-    if (Date.now() - t0 > timeoutMs) throw new Error('code-server did not start');
-    await new Promise((r) => setTimeout(r, 100));
+  let port, child, url, t0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    const out = fs.openSync(log, 'w');
+    child = spawn(CODE_SERVER, [...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
+      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'],
+    { env: baseEnv, stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    url = `http://127.0.0.1:${port}`;
+    t0 = Date.now();
+    let up = false;
+    for (;;) {
+      try { if ((await fetch(`${url}/healthz`)).ok) { up = true; break; } } catch { /* not up yet */ }
+      if (child.exitCode !== null) break;
+      if (Date.now() - t0 > timeoutMs) { child.kill('SIGTERM'); throw new Error('code-server did not start'); }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (up) break;
+    const text = fs.readFileSync(log, 'utf8');
+    if (!/EADDRINUSE/.test(text) || attempt === 3) throw new Error(`code-server exited: ${text}`);
   }
   return {
     url, authority: `127.0.0.1:${port}`, dir, log, extDir, startupMs: Date.now() - t0,
@@ -108,6 +121,23 @@ export async function quickOpen(page, file) {
   await page.locator('.tab.active', { hasText: path.basename(file) }).waitFor();
 }
 
+/** Runs a command from the palette; retried while the extension's contributions are still loading. */
+export async function runCommand(page, title) {
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type(title);
+    try {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 5000 });
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt === 5) throw e;
+    }
+  }
+  await page.keyboard.press('Enter');
+}
+
 /** Go to Line in the active editor, waiting until the widget has taken the number and closed. */
 export async function goToLine(page, n) {
   await page.keyboard.press('Control+G');
@@ -117,4 +147,85 @@ export async function goToLine(page, n) {
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   await sleep(300);
+}
+
+/** Deletes the FAILED-<prefix>-*.png of an earlier run, which would read as this run's. */
+function clearFailedShots(prefix) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  for (const f of fs.readdirSync(SHOTS)) if (f.startsWith(`FAILED-${prefix}-`) && f.endsWith('.png')) fs.rmSync(path.join(SHOTS, f));
+}
+
+/**
+ * Runs one step of a UI test. When it throws: saves FAILED-<prefix>-<name>.png, prints the page console
+ * lines matching consoleFilter and the tail of the server log, and names the step in the error.
+ */
+async function runStep(s, name, fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    await s.page?.screenshot({ path: path.join(SHOTS, `FAILED-${s.prefix}-${name}.png`) }).catch(() => {});
+    if (s.consoleLines?.length) console.log(s.consoleLines.slice(-20).join('\n'));
+    if (s.server) console.log(fs.readFileSync(s.server.log, 'utf8').slice(-3000));
+    e.message = `[${name}] ${e.message}`;
+    throw e;
+  }
+}
+
+/**
+ * A code-server with the VSIX installed, a chromium and a page confined to loopback; stop() closes them.
+ * Options: prefix (of the FAILED-*.png screenshots), vsix, settings and env (for code-server), consoleFilter
+ * (a RegExp: the page's console lines that match are kept and printed when a step fails).
+ * Returns { server, browser, page, consoleLines, step(name, fn), openFolder(folder), stop() }.
+ */
+export async function openSession({ prefix, vsix = VSIX, settings = {}, env = {}, consoleFilter } = {}) {
+  const server = await startCodeServer({ vsix, settings, env });
+  let browser;
+  try {
+    browser = await launchChromium();
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+  const page = await newLoopbackPage(browser);
+  const consoleLines = [];
+  if (consoleFilter) page.on('console', (m) => { const l = `[${m.type()}] ${m.text()}`; if (consoleFilter.test(l)) consoleLines.push(l); });
+  const s = {
+    prefix, server, browser, page, consoleLines,
+    step: (name, fn) => runStep(s, name, fn),
+    /** Loads the workbench on `folder` and waits for its explorer. */
+    openFolder: async (folder) => {
+      await page.goto(workbenchUrl(server, { folder }));
+      await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
+    },
+    stop: async () => {
+      await browser.close().catch(() => {});
+      await server.stop();
+    },
+  };
+  return s;
+}
+
+/**
+ * One session for a whole test file: registers before() (clears this prefix's old FAILED shots, then
+ * opens the session unless `skip`) and after() (stops it). Returns the handle at once; its server,
+ * page, ... are there from before() on, and its step(name, fn) works like openSession's.
+ */
+export function e2eSession({ skip = false, ...options } = {}) {
+  const handle = { prefix: options.prefix };
+  handle.step = (name, fn) => runStep(handle, name, fn);
+  before(async () => {
+    clearFailedShots(options.prefix);
+    if (skip) return;
+    const s = await openSession(options);
+    Object.assign(handle, s, { step: handle.step });
+  });
+  after(async () => {
+    await handle.stop?.();
+  });
+  return handle;
+}
+
+/** For files that open their own sessions (openSession per test): clears their old FAILED shots once. */
+export function clearFailedShotsBefore(prefix) {
+  before(() => clearFailedShots(prefix));
 }

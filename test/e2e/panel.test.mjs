@@ -5,15 +5,14 @@
 // Also measured here and printed: the panel's first paint after the command, and the frame time
 // of scrubbing a 10,000-step trace. Screenshots: test-results/screenshots/panel-*.png.
 /* global requestAnimationFrame, Event -- these run in the page (evaluate), not in node */
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, SHOTS, SHARED_KERNEL, startCodeServer, launchChromium, newLoopbackPage, workbenchUrl, waitForCount, sleep, quickOpen, goToLine } from './harness.mjs';
+import { REPO, SHOTS, SHARED_KERNEL, openSession, clearFailedShotsBefore, waitForCount, sleep, quickOpen, goToLine } from './harness.mjs';
 
-const VSIX = process.env.VSIX ?? path.join(REPO, 'kernel-path-sim.vsix');
 const TREE = path.join(SHARED_KERNEL, 'v6.18.15');
 const THP_TREE = path.join(SHARED_KERNEL, 'v6.12.107');
 const haveTree = fs.existsSync(path.join(TREE, 'mm/rmap.c'));
@@ -27,51 +26,24 @@ function report(line) {
   console.log(`# ${line}`);
 }
 
-before(() => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  for (const f of fs.readdirSync(SHOTS)) if (/^FAILED-panel-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f));
-});
+// A session per theme (the theme is a setting code-server starts with), so no e2eSession() here.
+clearFailedShotsBefore('panel');
 
 after(() => {
   fs.rmSync(TMP, { recursive: true, force: true });
   if (figures.length) console.log(`\nsimulation panel, measured in code-server 4.100.3 + chromium:\n${figures.map((f) => `  ${f}`).join('\n')}`);
 });
 
-/** One code-server with the VSIX and a colour theme, a browser, a page; closed by stop(). */
+/** One code-server with the VSIX and a colour theme, a browser, a page, the panel's webview; closed by stop(). */
 async function session(theme) {
-  const server = await startCodeServer({ vsix: VSIX, settings: { 'workbench.colorTheme': theme } });
-  const browser = await launchChromium();
-  const page = await newLoopbackPage(browser);
-  const consoleLines = [];
-  page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
-  const webview = visibleWebview(page);
-  return {
-    server, browser, page, webview, consoleLines,
-    stop: async () => {
-      await browser.close().catch(() => {});
-      await server.stop();
-    },
-  };
+  const s = await openSession({ prefix: 'panel', settings: { 'workbench.colorTheme': theme }, consoleFilter: /panel|error|violat/i });
+  return { ...s, webview: visibleWebview(s.page) };
 }
 
 /** The panel's document: the inner frame of the visible webview of this extension (hidden ones stay in the DOM). */
 function visibleWebview(page) {
   return page.locator(`iframe.webview.ready[src*="extensionId=${EXT}"]:visible`).contentFrame().frameLocator('iframe#active-frame');
 }
-
-async function step(s, name, fn) {
-  try {
-    return await fn();
-  } catch (e) {
-    await s.page.screenshot({ path: path.join(SHOTS, `FAILED-panel-${name}.png`) }).catch(() => {});
-    console.log(s.consoleLines.filter((l) => /panel|error|violat/i.test(l)).slice(-20).join('\n'));
-    console.log(fs.readFileSync(s.server.log, 'utf8').slice(-2000));
-    e.message = `[${name}] ${e.message}`;
-    throw e;
-  }
-}
-
-
 
 /** The first editor group: its active tab, and the line the simulation highlights (by its decoration). */
 function editorState(page) {
@@ -104,19 +76,9 @@ function perfOf(webview) {
 
 /** Opens rmap.c at make_device_exclusive, clicks its "Simulate this path" lens, picks the scenario. Returns when the pick was clicked (ms). */
 async function simulateFromLens(s, scenario) {
-  const { page } = s;
-  await page.goto(workbenchUrl(s.server, { folder: TREE }));
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
-  await quickOpen(page, 'mm/rmap.c');
-  await goToLine(page, 2673);
-  const lens = page.locator('.codelens-decoration a', { hasText: 'Simulate this path' });
-  await waitForCount(lens, 1, 30000);
-  await lens.first().click();
-  const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
-  await waitForCount(rows, 2, 15000);
-  const picked = Date.now();
-  await rows.filter({ hasText: scenario }).first().click();
-  return picked;
+  await s.openFolder(TREE);
+  await quickOpen(s.page, 'mm/rmap.c');
+  return pickFromLens(s.page, scenario);
 }
 
 /** Like simulateFromLens, in the workbench already open. */
@@ -124,6 +86,11 @@ async function simulateFromLensInPlace(s, scenario) {
   const { page } = s;
   await page.locator('.editor-group-container').nth(0).locator('.tab', { hasText: 'rmap.c' }).click();
   await page.locator('.editor-group-container').nth(0).locator('.tab.active', { hasText: 'rmap.c' }).waitFor();
+  return pickFromLens(page, scenario);
+}
+
+/** In rmap.c: goes to make_device_exclusive, clicks its "Simulate this path" lens, picks `scenario`; returns when (ms). */
+async function pickFromLens(page, scenario) {
   await goToLine(page, 2673);
   const lens = page.locator('.codelens-decoration a', { hasText: 'Simulate this path' });
   await waitForCount(lens, 1, 30000);
@@ -218,8 +185,8 @@ for (const [theme, label] of [['dark', 'Default Dark Modern'], ['light', 'Defaul
     const s = await session(label);
     try {
       const { page, webview } = s;
-      const picked = await step(s, 'lens', () => simulateFromLens(s, 'exclusive-then-cpu-write'));
-      await step(s, 'panel', async () => {
+      const picked = await s.step('lens', () => simulateFromLens(s, 'exclusive-then-cpu-write'));
+      await s.step('panel', async () => {
         await webview.locator('#diagram [data-role="pte"]').waitFor({ timeout: 120000 });
         // Beside the editor: rmap.c in the first group, the panel in the second.
         const groups = page.locator('.editor-group-container');
@@ -237,11 +204,11 @@ for (const [theme, label] of [['dark', 'Default Dark Modern'], ['light', 'Defaul
         assert.equal(await webview.locator('.lane').count(), 2, 'one lane per thread');
         await page.screenshot({ path: path.join(SHOTS, `panel-${theme}-start.png`) });
       });
-      const played = await step(s, 'play', async () => {
+      const played = await s.step('play', async () => {
         await setSpeed(webview, '30 steps/s');
         return playThrough(s, theme);
       });
-      await step(s, 'played', async () => {
+      await s.step('played', async () => {
         const kinds = played.kinds.filter((k) => k !== 'none');
         assert.deepEqual(kinds, ['present-rw', 'device-exclusive', 'present-rw'], `the chip went ${played.kinds.join(' → ')}`);
         assert.ok(played.inFault.length > 0, 'the CPU lane went through remove_device_exclusive_entry');
@@ -254,7 +221,7 @@ for (const [theme, label] of [['dark', 'Default Dark Modern'], ['light', 'Defaul
       });
       if (theme !== 'dark') return;
 
-      await step(s, 'step-list', async () => {
+      await s.step('step-list', async () => {
         // Step back with the keyboard, then click a step of the fault in the list: the editor goes to its line.
         await webview.locator('#diagram').click();
         await page.keyboard.press('Home');
@@ -290,17 +257,17 @@ for (const [theme, label] of [['dark', 'Default Dark Modern'], ['light', 'Defaul
         await webview.locator('#locals dt', { hasText: 'folio' }).first().waitFor();
         await webview.locator('#tab-steps').click();
       });
-      await step(s, 'open-as-text', async () => {
+      await s.step('open-as-text', async () => {
         await webview.locator('#open-text').click();
         await page.locator('.editor-group-container').nth(1).locator('.tab.active', { hasText: 'exclusive-then-cpu-write.kptrace' }).waitFor({ timeout: 15000 });
         await page.locator('.editor-group-container').nth(1).locator('.tab', { hasText: 'Simulation: exclusive-then-cpu-write' }).click();
         await webview.locator('#diagram [data-role="pte"]').waitFor();
       });
-      await step(s, 'copy-ascii', async () => {
+      await s.step('copy-ascii', async () => {
         await webview.locator('#copy-ascii').click();
         await page.locator('.notifications-toasts .notification-list-item-message', { hasText: /copied the ASCII timeline of exclusive-then-cpu-write/ }).waitFor({ timeout: 15000 });
       });
-      await step(s, 'rerun', async () => {
+      await s.step('rerun', async () => {
         // The same lens again: the panel showing that scenario takes the new run (no new webview).
         const picked = await simulateFromLensInPlace(s, 'exclusive-then-cpu-write');
         await waitFor(async () => ((await perfOf(webview)).lastSentAt ?? 0) > picked, 'the new run in the panel', 60000);
@@ -310,7 +277,7 @@ for (const [theme, label] of [['dark', 'Default Dark Modern'], ['light', 'Defaul
         assert.equal(await page.locator('.editor-group-container').nth(1).locator('.tab', { hasText: 'Simulation: exclusive-then-cpu-write' }).count(), 1, 'the panel was reused');
         report(`[${theme}] the same lens again (panel reused): pick → trace posted ${ms(p.lastSentAt - picked)} (simulation) → diagram painted ${ms(p.lastPaint - picked)} (${ms(p.lastPaint - p.lastSentAt)} after the trace was posted)`);
       });
-      await step(s, 'reload', async () => {
+      await s.step('reload', async () => {
         // The serializer brings the panel back after a window reload, at the same step.
         await webview.locator('#diagram').click();
         await page.keyboard.press('End');
@@ -340,7 +307,7 @@ for (const [theme, label] of [['dark', 'Default Dark Modern'], ['light', 'Defaul
         await sleep(300);
         await page.screenshot({ path: path.join(SHOTS, `panel-${theme}-restored.png`) });
       });
-      await step(s, 'big-trace', async () => {
+      await s.step('big-trace', async () => {
         const big = bigTrace();
         const chose = await openSavedTrace(s, big.file);
         const bigView = visibleWebview(page);

@@ -3,72 +3,29 @@
 // VS Code's own file dialog); the "Patch series" view shows it; mm/rmap.c opens in the diff editor
 // with the hunk lenses; a comment is added through the Comments UI; "Compose reply" writes the reply.
 // Screenshots go to test-results/screenshots/review-*.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, SHOTS, SHARED_KERNEL, startCodeServer, launchChromium, newLoopbackPage, workbenchUrl, waitForCount, sleep } from './harness.mjs';
+import { REPO, SHOTS, SHARED_KERNEL, e2eSession, runCommand, waitForCount, sleep } from './harness.mjs';
 
-const VSIX = process.env.VSIX ?? path.join(REPO, 'kernel-path-sim.vsix');
 const TREE = path.join(SHARED_KERNEL, 'v6.12.107');
 const PATCHES = path.resolve(REPO, '../shared/patches');
 const MAIL = fs.existsSync(PATCHES) ? fs.readdirSync(PATCHES).find((f) => f.startsWith('2025-01-29_david_PATCH-v1-04-12')) : undefined;
 const skip = fs.existsSync(path.join(TREE, 'mm/rmap.c')) && MAIL ? false : `no ${TREE} or no 04/12 mail in ${PATCHES}`;
-let server, browser, page, replyDir;
-
-before(async () => {
-  if (skip) return;
-  fs.mkdirSync(SHOTS, { recursive: true });
-  for (const f of fs.readdirSync(SHOTS)) if (/^FAILED-review-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f));
-  replyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpsim-replies-'));
-  server = await startCodeServer({ vsix: VSIX, settings: {
-    'kernelPathSim.review.name': 'Test Reviewer', 'kernelPathSim.review.email': 'test@example.invalid', 'kernelPathSim.review.replyDirectory': replyDir,
-  } });
-  browser = await launchChromium();
-  page = await newLoopbackPage(browser);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function step(name, fn) {
-  try {
-    return await fn();
-  } catch (e) {
-    await page.screenshot({ path: path.join(SHOTS, `FAILED-review-${name}.png`) }).catch(() => {});
-    if (server) console.log(fs.readFileSync(server.log, 'utf8').slice(-3000));
-    e.message = `[${name}] ${e.message}`;
-    throw e;
-  }
-}
-
-/** Runs a command from the palette; retried while the extension's contributions are still loading. */
-async function runCommand(title) {
-  for (let attempt = 0; ; attempt++) {
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').waitFor();
-    await page.keyboard.type(title);
-    try {
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 5000 });
-      break;
-    } catch (e) {
-      await page.keyboard.press('Escape');
-      if (attempt === 5) throw e;
-    }
-  }
-  await page.keyboard.press('Enter');
-}
+// Where "Compose reply" writes (a setting, so it must exist before code-server starts).
+const replyDir = skip ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'kpsim-replies-'));
+const e2e = e2eSession({ prefix: 'review', skip, settings: {
+  'kernelPathSim.review.name': 'Test Reviewer', 'kernelPathSim.review.email': 'test@example.invalid', 'kernelPathSim.review.replyDirectory': replyDir,
+} });
+const { step } = e2e;
 
 test('the 04/12 mail: series view, diff editor on mm/rmap.c, hunk lenses, a comment, a composed reply', { skip }, async () => {
-  await step('workbench', async () => {
-    await page.goto(workbenchUrl(server, { folder: TREE }));
-    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
-  });
+  const { page } = e2e;
+  await step('workbench', () => e2e.openFolder(TREE));
   await step('open-mail', async () => {
-    await runCommand('Kernel Path Simulator: Open patch or series');
+    await runCommand(page, 'Kernel Path Simulator: Open patch or series');
     // VS Code's own file dialog (the simple one in a browser): a path typed into its input.
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();

@@ -4,52 +4,20 @@
 // shows it in the simulation panel beside (panel.test.mjs tests the panel); its "Open as text" opens
 // the ASCII trace, whose file:line references open their lines. Screenshots go to
 // test-results/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO, SHOTS, SHARED_KERNEL, startCodeServer, launchChromium, newLoopbackPage, workbenchUrl, waitForCount, sleep, quickOpen, goToLine } from './harness.mjs';
+import { SHOTS, SHARED_KERNEL, e2eSession, waitForCount, sleep, quickOpen, goToLine } from './harness.mjs';
 
-const VSIX = process.env.VSIX ?? path.join(REPO, 'kernel-path-sim.vsix');
 const TREE = path.join(SHARED_KERNEL, 'v6.18.15');
-const haveTree = fs.existsSync(path.join(TREE, 'mm/rmap.c'));
-let server, browser, page;
+const skip = fs.existsSync(path.join(TREE, 'mm/rmap.c')) ? false : `no kernel tree at ${TREE}`;
+const e2e = e2eSession({ prefix: 'ui', skip });
+const { step } = e2e;
 
-before(async () => {
-  if (!haveTree) return;
-  fs.mkdirSync(SHOTS, { recursive: true });
-  // A FAILED-*.png of an earlier run would read as this run's.
-  for (const f of fs.readdirSync(SHOTS)) if (/^FAILED-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f));
-  server = await startCodeServer({ vsix: VSIX });
-  browser = await launchChromium();
-  page = await newLoopbackPage(browser);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function step(name, fn) {
-  try {
-    return await fn();
-  } catch (e) {
-    await page.screenshot({ path: path.join(SHOTS, `FAILED-${name}.png`) }).catch(() => {});
-    if (server) console.log(fs.readFileSync(server.log, 'utf8').slice(-3000));
-    e.message = `[${name}] ${e.message}`;
-    throw e;
-  }
-}
-
-
-
-const skip = haveTree ? false : `no kernel tree at ${TREE}`;
-
-test('"Show call path" above make_device_exclusive in v6.18.15 opens the path view beside', { skip: haveTree ? false : `no kernel tree at ${TREE}` }, async () => {
-  await step('workbench', async () => {
-    await page.goto(workbenchUrl(server, { folder: TREE }));
-    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
-  });
+test('"Show call path" above make_device_exclusive in v6.18.15 opens the path view beside', { skip }, async () => {
+  const { page } = e2e;
+  await step('workbench', () => e2e.openFolder(TREE));
   await step('open-rmap', async () => {
     await quickOpen(page, 'mm/rmap.c');
     await goToLine(page, 2673);
@@ -101,12 +69,14 @@ test('"Show call path" above make_device_exclusive in v6.18.15 opens the path vi
  * to the top, element i is line i + 1.
  */
 async function activeEditorLines() {
+  const { page } = e2e;
   const rows = await page.locator('.editor-group-container.active .monaco-editor .view-line').evaluateAll((els) =>
     els.map((e) => ({ top: parseFloat(e.style.top || '0'), text: e.textContent ?? '' })));
   return rows.sort((a, b) => a.top - b.top).map((r) => r.text.replace(/\u00a0/g, ' '));
 }
 
 test('"Simulate this path" runs a scenario in the panel beside; its ASCII trace links to the tree', { skip }, async () => {
+  const { page } = e2e;
   const simulate = page.locator('.codelens-decoration a', { hasText: 'Simulate this path' });
   await step('simulate-pick', async () => {
     // Back to rmap.c through its tab: the focus is in the path view (keys would go to the webview).

@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { main } from '../../extension/cli/main';
 import { patchedTree } from '../../extension/engine/explore/patchedTree';
 import { indexTree } from '../../extension/parsing/treeIndex';
 import { readPanelTrace } from '../../extension/run/panelTrace';
+import { kpsimOrThrow as run } from '../helpers/cli';
 import { kernelTrees } from '../helpers/kernelTrees';
 import { REPO, wasmService } from '../helpers/parser';
 
@@ -23,19 +23,6 @@ const mail = (prefix: string): string | undefined => {
 const P03 = mail('2025-01-29_david_PATCH-v1-03-12_');
 const P04 = mail('2025-01-29_david_PATCH-v1-04-12_');
 const skip = !V612 ? `no v6.12.107 tree in ${source}` : !P03 || !P04 ? `the v1 03/12 and 04/12 mails are not in ${PATCHES}` : false;
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const io = { out: (t: string) => void (out += t.endsWith('\n') ? t : `${t}\n`), err: (t: string) => void (err += t.endsWith('\n') ? t : `${t}\n`) };
-  return { code: await main(args, io), out, err };
-}
 
 interface JsonViolation { invariant: string; message: string; schedule: string[]; file?: string; line?: number }
 interface JsonSide { violations: JsonViolation[]; complete: boolean; explored: boolean }

@@ -6,28 +6,15 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { createTwoFilesPatch } from 'diff';
 import { CliError } from '../../extension/cli/common';
-import { main } from '../../extension/cli/main';
 import { LIVELOCK_REPLAY_STEPS, compactSchedule, counterexampleTrace } from '../../extension/engine/explore/compare';
 import { SCENARIOS } from '../../extension/engine/scenarios/catalog';
 import { readPanelTrace } from '../../extension/run/panelTrace';
+import { type CliRun as Run, kpsimOrThrow as run } from '../helpers/cli';
 import { engineTree } from '../helpers/engine';
 import { EXAMPLES, FIXTURES, REPO } from '../helpers/parser';
 
 const SERIES = path.join(FIXTURES, 'review/dirty-series.mbox');
 const STALE = path.join(FIXTURES, 'review/does-not-apply.patch');
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const io = { out: (t: string) => void (out += t.endsWith('\n') ? t : `${t}\n`), err: (t: string) => void (err += t.endsWith('\n') ? t : `${t}\n`) };
-  return { code: await main(args, io), out, err };
-}
 
 function tmpdir(t: { after(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpsim-explore-'));

@@ -114,3 +114,90 @@ test('the panel state a reload restores', () => {
     assert.equal(isPanelState(bad), false, JSON.stringify(bad)?.slice(0, 80));
   }
 });
+
+// ---- the comparison report in the panel ------------------------------------------------------
+import { isCompareView } from '../../extension/protocol';
+
+function tinyReport(): Record<string, unknown> {
+  return {
+    patch: '[v1 2/2] mm/rmap: stop marking the folio dirty', before: 'examples + 1 patch', after: 'examples with [v1 2/2]',
+    applied: ['[v1 2/2] mm/rmap: stop marking the folio dirty'], skipped: [], notes: [],
+    summary: '1 new violation, 0 fixed, in 1 scenario', limits: [],
+    scenarios: [{
+      id: 'exclusive-stays', tone: 'new', verdict: 'NEW dirty-preserved',
+      exploration: { before: '40 states, 39 transitions, 0.1 s: complete', after: '41 states, 40 transitions, 0.1 s: complete' },
+      violations: [{ kind: 'new', invariant: 'dirty-preserved', title: 'The dirty bit is never lost', message: 'pfn 256 was dirty', at: 'mm/rmap.c:82 (dev0)', steps: 21, schedule: 'dev0 x20, cpu1', counterexample: 0 }],
+      endState: [{ where: '0x7f0000000000', field: 'dirty', before: 'true', after: 'false' }], results: [], events: { removed: [], added: ['MMU_NOTIFY_CLEAR'] }, checks: [], errors: [], unmodelled: [],
+    }],
+    assumptions: ['bounded'],
+  };
+}
+
+/** A copy of the report with one path changed (a deep path into scenarios[0]...). */
+function withReport(change: (r: Record<string, unknown>) => void): Record<string, unknown> {
+  const r = JSON.parse(JSON.stringify(tinyReport())) as Record<string, unknown>;
+  change(r);
+  return r;
+}
+
+type Obj = Record<string, unknown>;
+const sc0 = (r: Obj): Obj => (r.scenarios as Obj[])[0];
+const v0 = (r: Obj): Obj => (sc0(r).violations as Obj[])[0];
+
+test('comparison messages: well-formed ones pass', () => {
+  assert.ok(isCompareView(tinyReport()));
+  assert.ok(parseHostMessage({ v: 1, type: 'compareReport', report: tinyReport() }));
+  assert.ok(parseHostMessage({ v: 1, type: 'compareReport', report: withReport((r) => { r.scenarios = []; }) }), 'no scenario: still a report');
+  assert.ok(parseHostMessage({ v: 1, type: 'compareReport', report: withReport((r) => { delete v0(r).counterexample; delete v0(r).at; v0(r).kind = 'fixed'; v0(r).caveat = 'the after tree was cut'; }) }));
+  // A counterexample shown from the report says which; an unrelated trace does not.
+  assert.ok(parseHostMessage({ v: 1, type: 'traceText', json: '{}', step: -1, counterexample: 0 }));
+  assert.ok(parseHostMessage({ v: 1, type: 'trace', trace: tinyTrace(), step: -1, counterexample: 3 }));
+  assert.ok(parseWebviewMessage({ v: 1, type: 'showCounterexample', index: 0 }));
+  assert.ok(parseWebviewMessage({ v: 1, type: 'showCounterexample', index: 12 }));
+  assert.ok(parseWebviewMessage({ v: 1, type: 'backToReport' }));
+  assert.ok(parseWebviewMessage({ v: 1, type: 'compareText', action: 'copy' }));
+  assert.ok(parseWebviewMessage({ v: 1, type: 'compareText', action: 'open' }));
+});
+
+test('comparison messages: malformed ones are rejected, down to one field of one violation', () => {
+  const badReports: Record<string, unknown>[] = [
+    withReport((r) => { delete r.summary; }),
+    withReport((r) => { r.limits = 'none'; }),
+    withReport((r) => { r.applied = [1]; }),
+    withReport((r) => { r.scenarios = {}; }),
+    withReport((r) => { r.scenarios = [null]; }),
+    withReport((r) => { r.assumptions = undefined; }),
+    withReport((r) => { sc0(r).tone = 'great'; }),
+    withReport((r) => { sc0(r).exploration = { before: 'x' }; }),
+    withReport((r) => { sc0(r).events = { removed: [], added: [3] }; }),
+    withReport((r) => { sc0(r).endState = [{ where: 'a', field: 'b', before: 'c' }]; }),
+    withReport((r) => { sc0(r).errors = [{}]; }),
+    withReport((r) => { sc0(r).unmodelled = undefined; }),
+    withReport((r) => { v0(r).kind = 'old'; }),
+    withReport((r) => { v0(r).steps = -1; }),
+    withReport((r) => { v0(r).steps = 2.5; }),
+    withReport((r) => { v0(r).counterexample = -1; }),
+    withReport((r) => { v0(r).counterexample = '0'; }),
+    withReport((r) => { v0(r).at = 82; }),
+    withReport((r) => { v0(r).schedule = ['dev0']; }),
+  ];
+  for (const r of badReports) {
+    assert.equal(isCompareView(r), false, JSON.stringify(r).slice(0, 200));
+    assert.equal(parseHostMessage({ v: 1, type: 'compareReport', report: r }), undefined);
+  }
+  for (const b of [{ v: 1, type: 'compareReport' }, { v: 1, type: 'compareReport', report: [] }, { v: 2, type: 'compareReport', report: tinyReport() },
+    { v: 1, type: 'traceText', json: '{}', step: 0, counterexample: -1 }, { v: 1, type: 'traceText', json: '{}', step: 0, counterexample: 1.5 },
+    { v: 1, type: 'trace', trace: tinyTrace(), step: 0, counterexample: '0' }]) {
+    assert.equal(parseHostMessage(b), undefined, JSON.stringify(b).slice(0, 120));
+  }
+  for (const b of [{ v: 1, type: 'showCounterexample' }, { v: 1, type: 'showCounterexample', index: -1 }, { v: 1, type: 'showCounterexample', index: 0.5 },
+    { v: 1, type: 'showCounterexample', index: '0' }, { v: 2, type: 'backToReport' }, { v: 1, type: 'compareText' },
+    { v: 1, type: 'compareText', action: 'save' }, { v: 1, type: 'compareText', action: ['copy'] }]) {
+    assert.equal(parseWebviewMessage(b), undefined, JSON.stringify(b));
+  }
+  // Junk in every field shape never makes the check throw.
+  for (const j of [undefined, null, 0, 'x', [], [tinyReport()], { scenarios: [{ violations: [null] }] }]) {
+    assert.doesNotThrow(() => isCompareView(j));
+    assert.equal(isCompareView(j), false);
+  }
+});
