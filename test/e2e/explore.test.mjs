@@ -63,7 +63,8 @@ test('"Explore races": complete and clean above make_device_exclusive_range; a c
     const found = await notification('Known finding in the tree', 240000);
     assert.match(found, /no violation in any interleaving of exclusive-then-zap .*complete.*Known finding in the tree's own code: test_hmm's dmirror_exclusive\(\) maps without mmu_interval_read_retry\(\)/);
     await page.screenshot({ path: path.join(SHOTS, 'explore-known.png') });
-    await page.locator('.notification-toast', { hasText: 'Known finding in the tree' }).first().locator('.monaco-button', { hasText: 'Show known finding' }).click();
+    // The toast, or the same item in the notification center when that is open.
+    await page.locator('.notification-toast, .notifications-center .notification-list-item', { hasText: 'Known finding in the tree' }).first().locator('.monaco-button', { hasText: 'Show known finding' }).click();
     await page.locator('.tab', { hasText: 'Simulation: exclusive-then-zap' }).waitFor({ timeout: 60000 });
     const panel = page.locator('iframe.webview.ready[src*="extensionId=kernel-path-sim.kernel-path-sim"]:visible').contentFrame().frameLocator('iframe#active-frame');
     await panel.locator('#diagram [data-role="pte"]').waitFor({ timeout: 60000 });
