@@ -23,6 +23,8 @@ export interface CompareRequest {
 export interface CompareTrace {
   scenario: string;
   invariant: string;
+  /** Set for a known finding (its id): it and another violation of its invariant are different counterexamples. */
+  known?: string;
   side: 'before' | 'after';
   trace: SimulationResult;
 }

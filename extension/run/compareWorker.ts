@@ -31,7 +31,7 @@ async function run(req: CompareRequest): Promise<void> {
       // The panel's "Show counterexample": new violations on the after tree, fixed ones on the before tree.
       const replay = (s: ScenarioComparison, v: Violation, side: 'before' | 'after'): void => {
         try {
-          traces.push({ scenario: s.id, invariant: v.invariant, side, trace: counterexampleTrace(side === 'after' ? after : before, s.id, v, { views: true }) });
+          traces.push({ scenario: s.id, invariant: v.invariant, ...(v.known ? { known: v.known } : {}), side, trace: counterexampleTrace(side === 'after' ? after : before, s.id, v, { views: true }) });
         } catch (e) {
           // No button for it; the report says why (once, if the timeline's replay failed the same way).
           const err = { side, stage: 'replay' as const, name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) };

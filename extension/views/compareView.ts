@@ -4,7 +4,7 @@
  * host makes it, protocol.ts checks it on arrival, the webview draws it, the unit tests read it.
  */
 import type { ReviewPatch } from '../patches/review';
-import { type CompareReport, type NewViolation, type ScenarioComparison, type SideReport, compactSchedule, scenarioVerdict } from '../engine/explore/compare';
+import { type CompareReport, type NewViolation, type ScenarioComparison, type SideReport, compactSchedule, scenarioVerdict, violationName } from '../engine/explore/compare';
 
 /** One field that differs between the two trees' default runs. */
 export interface CompareChangeView {
@@ -76,6 +76,7 @@ export interface CompareView {
 export interface CounterexampleKey {
   scenario: string;
   invariant: string;
+  known?: string;
   side: 'before' | 'after';
 }
 
@@ -108,9 +109,9 @@ function toneOf(c: ScenarioComparison): ScenarioTone {
 
 function violationView(kind: 'new' | 'fixed', id: string, v: NewViolation, traces: readonly CounterexampleKey[]): CompareViolationView {
   const side = kind === 'new' ? 'after' : 'before';
-  const k = traces.findIndex((t) => t.scenario === id && t.invariant === v.invariant && t.side === side);
+  const k = traces.findIndex((t) => t.scenario === id && t.invariant === v.invariant && t.known === v.known && t.side === side);
   return {
-    kind, invariant: v.invariant, title: v.title, message: v.message,
+    kind, invariant: violationName(v), title: v.title, message: v.message,
     ...(v.file ? { at: `${v.file}${v.line ? `:${v.line}` : ''}${v.thread ? ` (${v.thread})` : ''}` } : {}),
     steps: v.steps, schedule: compactSchedule(v.schedule),
     ...(v.caveat ? { caveat: v.caveat } : {}),

@@ -125,3 +125,22 @@ test('repeated notifier lines are counted once each, in order of first occurrenc
   assert.deepEqual(counted(['a', 'b', 'a', 'a', 'c']), [['a', 3], ['b', 1], ['c', 1]]);
   assert.deepEqual(counted([]), []);
 });
+
+test('a known finding and a new violation of the same invariant: each named and shown with its own counterexample', () => {
+  const r = assembleReport([
+    scenario('zap', {
+      newViolations: [violation('no-stale-device-mapping', { message: 'new one' })],
+      fixedViolations: [violation('no-stale-device-mapping', { known: 'test-hmm-exclusive-no-read-retry', message: 'known one' })],
+    }),
+  ], { before: 'a', after: 'b' });
+  const keys = [
+    { scenario: 'zap', invariant: 'no-stale-device-mapping', known: 'test-hmm-exclusive-no-read-retry', side: 'before' as const },
+    { scenario: 'zap', invariant: 'no-stale-device-mapping', side: 'before' as const },
+    { scenario: 'zap', invariant: 'no-stale-device-mapping', side: 'after' as const },
+  ];
+  const [zap] = compareView(r, keys, 'p').scenarios;
+  assert.deepEqual(zap.violations.map((x) => [x.kind, x.invariant, x.message, x.counterexample]), [
+    ['new', 'no-stale-device-mapping', 'new one', 2],
+    ['fixed', 'no-stale-device-mapping (known finding test-hmm-exclusive-no-read-retry)', 'known one', 0],
+  ]);
+});
