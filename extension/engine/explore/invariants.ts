@@ -203,9 +203,12 @@ export function dirtyPfns(s: State): number[] {
       if (p.k === 'present' && p.dirty) out.add(p.pfn);
     }
   }
+  // A large folio's dirty flag covers every page of it (folio_mark_dirty() on a THP marks all 512).
   for (const f of s.world.folios) {
     const r = obj(s, f).v as Rec;
-    if (r.fields.dirty && !r.fields.freed) out.add(r.fields.pfn as number);
+    if (!r.fields.dirty || r.fields.freed) continue;
+    const pfn = r.fields.pfn as number;
+    for (let i = 0; i < Number(r.fields.nr ?? 1); i++) out.add(pfn + i);
   }
   return [...out].sort((a, b) => a - b);
 }

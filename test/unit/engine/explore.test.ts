@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { type ExploreResult, explore } from '../../../extension/engine/explore/explore';
-import { INVARIANTS, checkEnd, checkState, checkStep, classifyFailure } from '../../../extension/engine/explore/invariants';
+import { INVARIANTS, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from '../../../extension/engine/explore/invariants';
 import type { TraceStep } from '../../../extension/engine/interp/machine';
 import { type EngineTree, simulate } from '../../../extension/engine/simulate';
 import { FunctionLookup } from '../../../extension/parsing/lookup';
@@ -189,6 +189,22 @@ test('fork-entries, dirty-preserved and refcount-balanced at the end, on built s
   assert.ok(checkEnd(w.s, forked).some((f) => f.invariant === 'fork-entries' && /copied/.test(f.message)));
   mapPage(w.s, child, ADDR, presentPte(w.pfn, { write: false }));
   assert.ok(checkEnd(w.s, forked).some((f) => f.invariant === 'fork-entries' && /no COW/.test(f.message)), 'the parent still maps it writable');
+});
+
+test('dirty-preserved: a dirty large folio keeps every one of its pages dirty, not only the head', () => {
+  // The v6.12 rmap walk converts every PTE of a THP; the folio's dirty flag then stands for all of them.
+  const w = smallWorld({ write: true, dirty: true, order: 9 });
+  w.s.world.addresses = [ADDR];
+  const facts = { dirty: [w.pfn, w.pfn + 1], initialRefs: new Map<number, number>(), balanced: false, forked: false };
+  const entries = (w.s.heap[w.pte.obj].v as unknown as { fields: { entries: { items: Record<number, unknown> } } }).fields.entries.items;
+  entries[w.pte.path[1] as number] = swpPte('device_exclusive_write', w.pfn);
+  const folio = (w.s.heap[w.folio.obj].v as { fields: Record<string, unknown> }).fields;
+  folio.dirty = true;
+  assert.deepEqual(dirtyPfns(w.s).slice(0, 2), [w.pfn, w.pfn + 1]);
+  assert.equal(dirtyPfns(w.s).length, 512);
+  assert.deepEqual(checkEnd(w.s, facts).filter((f) => f.invariant === 'dirty-preserved'), []);
+  folio.dirty = false;
+  assert.deepEqual(checkEnd(w.s, facts).filter((f) => f.invariant === 'dirty-preserved').map((f) => f.message.split(' ')[1]), [String(w.pfn), String(w.pfn + 1)]);
 });
 
 test('failures are classified: use after free, deadlock, livelock, crash; unmodelled calls are not findings', () => {
