@@ -4,7 +4,7 @@
  * counterexample found for an invariant is a shortest one. States are hashed (canonical JSON of the
  * heap and threads, without counters that only grow) so equal states reached by different orders
  * are explored once; a sleep set skips a thread whose next segment commutes with the one just run
- * (disjoint writes, and neither touched what the other wrote). Bounds: states, depth
+ * (neither wrote a place the other read or wrote: footprint.ts, per PTE and per field). Bounds: states, depth
  * (scheduling decisions), preemptions, time. A bound hit says so (`complete: false`).
  *
  * Every counterexample is a schedule `simulate(..., { schedule })` replays step by step.
@@ -16,7 +16,8 @@ import { scenarioById, SCENARIOS } from '../scenarios/catalog';
 import { type EngineTree, type SimulateOptions, SimulationError, prepare } from '../simulate';
 import { type HeapObj, type State, fieldName, forkState, load, reading } from '../state/state';
 import { isPtr } from '../state/values';
-import { type ObjectText, dropDeadFrames, objectText, stateKey } from './stateKey';
+import { type ObjectText, dropDeadFrames, stateKey } from './stateKey';
+import { type Footprint, conflicts, emptyFootprint, footprintOf } from './footprint';
 import type { Value } from '../state/values';
 import { type MappingOrigin, knownFindingOf } from './knownFindings';
 import { type Found, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from './invariants';
@@ -37,6 +38,8 @@ export interface ExploreOptions extends Pick<SimulateOptions, 'driver' | 'choice
   /** Report the trees' known findings (knownFindings.ts) apart from violations (default true). */
   known?: boolean;
   onProgress?: (p: { states: number; transitions: number; depth: number; queued: number }) => void;
+  /** Each end state (every thread stopped) as it is reached: tests compare the reductions' end states with a full search's. */
+  onEnd?: (s: State) => void;
   isCancelled?: () => boolean;
 }
 
@@ -110,11 +113,6 @@ interface Node {
   origins: Map<string, MappingOrigin>;
 }
 
-interface Footprint {
-  writes: Set<number>;
-  reads: Set<number>;
-}
-
 const keys = new WeakMap<Node, string>();
 /** Texts of heap objects of finished states (which never change again: successors copy on write). */
 let texts = new WeakMap<HeapObj, ObjectText>();
@@ -133,19 +131,15 @@ function nodeKey(n: Node): string {
   return k;
 }
 
-function conflicts(a: Footprint, b: Footprint): boolean {
-  for (const w of a.writes) if (b.writes.has(w) || b.reads.has(w)) return true;
-  for (const w of b.writes) if (a.reads.has(w)) return true;
-  return false;
-}
-
 let prims: ReturnType<typeof kernelPrimitives> | undefined;
+
 
 /**
  * A path that runs this many instructions without finishing is a livelock, not a long run: the
  * longest scenario (the rmap walk over a 512-page THP) takes about 100 000. Replays use the same.
  */
 export const EXPLORE_LIMITS = { maxSteps: 400_000 } as const;
+
 
 /** Helpers that return the PTE they are given (what the code then compares or rebuilds). */
 const PTE_READERS = new Set(['ptep_get', 'ptep_get_lockless', 'ptep_clear_flush', 'ptep_get_and_clear', 'ptep_get_and_clear_full',
@@ -193,7 +187,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
 
   const root: Node = {
     s: prep.s, schedule: [], stuck: [], preemptions: 0, warnings: [], unmodelled: [],
-    dirty: dirtyPfns(prep.s), seen: new Map(), sleep: new Map(), origins: new Map(),
+    dirty: dirtyPfns(prep.s), seen: new Map(), sleep: new Map(), origins: new Map()
   };
   const visited = new Map<string, { preemptions: number; sleep: Set<string> }>();
   visited.set(keyOf(root), { preemptions: 0, sleep: new Set() });
@@ -296,15 +290,9 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   result.missingExpected = [...wanted].filter((w) => !result.expected.some((v) => v.invariant === w));
   return result;
 
-  /** Runs thread `id` from `node`'s state to its next scheduling point. */
-  function step(node: Node, id: string, preemptions: number): { node: Node; fp: Footprint } {
-    const s = forkState(node.s);
-    const seen = new Map(node.seen);
-    const origins = new Map(node.origins);
-    const fp: Footprint = { writes: new Set(), reads: new Set() };
-    const touched = new Set<number>();
-    const path = { schedule: [...node.schedule, id], origins };
-    const m = new Machine(s, code, table, limits, choices, {
+  /** A machine running `s` for the explorer: step checks, the PTEs each thread read, where device mappings came from. */
+  function machine(s: State, seen: Map<string, Value>, origins: Map<string, MappingOrigin>, path: { schedule: string[]; origins: Map<string, MappingOrigin> }): Machine {
+    return new Machine(s, code, table, limits, choices, {
       afterStep: (done: TraceStep) => {
         if (!done.changes.length) return;
         for (const f of reading(s, () => checkStep(s, done, seen))) report(f, path);
@@ -323,13 +311,22 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
         if (!PTE_READERS.has(name)) return;
         for (const a of args) {
           if (!isPtr(a) || a.path.length !== 2 || a.path[0] !== 'entries' || s.heap[a.obj]?.kind !== 'pgtable') continue;
-          const v = load(s, a);
+          const v = reading(s, () => load(s, a));
           seen.set(`${thread}|${fieldName(s, a)}`, v === undefined ? { t: 'pte', k: 'none' } : v);
         }
       },
-      onAccess: por ? (o) => void touched.add(o) : undefined,
     }, codeCache);
-    const eventsBefore = s.events.length;
+  }
+
+  /** Runs thread `id` from `node`'s state to its next scheduling point. */
+  function step(node: Node, id: string, preemptions: number): { node: Node; fp: Footprint } {
+    const s = forkState(node.s);
+    if (por) s.reads = new Map();
+    const seen = new Map(node.seen);
+    const origins = new Map(node.origins);
+    const path = { schedule: [...node.schedule, id], origins };
+    const m = machine(s, seen, origins, path);
+    const dirty = new Set(node.dirty);
     let r = m.run(id, true);
     // While every other thread has stopped or waits for a lock, this thread is the only one that
     // can run: its next segments are one transition (no interleavings to choose). Replay takes the
@@ -339,7 +336,10 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       const others = s.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed');
       if (others.length && !others.every((x) => waits(s, x.id))) break;
       if (others.length) {
-        for (const f of reading(s, () => checkState(s))) report(f, path);
+        reading(s, () => {
+          for (const f of checkState(s)) report(f, path);
+          for (const pfn of dirtyPfns(s)) dirty.add(pfn);
+        });
         path.schedule.push(id);
       }
       r = m.run(id, true);
@@ -347,12 +347,15 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     // What was tried on the way is stale once the thread ran on.
     waiting.delete(s);
     m.finish();
+    const reads = s.reads;
+    s.reads = undefined;
     dropDeadFrames(s, texts);
-    if (por) footprint(node, s, touched, fp, s.events.length !== eventsBefore);
+    const fp = reads ? footprintOf(node.s, s, reads) : emptyFootprint();
+    for (const pfn of reading(s, () => dirtyPfns(s))) dirty.add(pfn);
     const child: Node = {
       s, schedule: path.schedule, stuck: [], current: id, preemptions,
       warnings: [...node.warnings, ...m.warnings], unmodelled: [...node.unmodelled, ...m.unmodelled],
-      dirty: [...new Set([...node.dirty, ...reading(s, () => dirtyPfns(s))])].sort((a, b) => a - b), seen, sleep: new Map(), origins,
+      dirty: [...dirty].sort((a, b) => a - b), seen, sleep: new Map(), origins
     };
     for (const u of m.unmodelled) if (!result.unmodelled.some((x) => x.name === u.name && x.file === u.file && x.line === u.line)) result.unmodelled.push(u);
     const t = s.threads.find((x) => x.id === id);
@@ -384,44 +387,11 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     return w;
   }
 
-  /**
-   * What a segment touched: objects whose value changed (written), objects it loaded, a
-   * primitive's pointer arguments and what they point to one step further (a primitive may read
-   * them directly). Interpreter frames are private to their thread and never conflict.
-   */
-  function footprint(node: Node, s: State, touched: Set<number>, fp: Footprint, events: boolean): void {
-    // Only objects the segment accessed were copied into its state (copy on write): the others
-    // are the parent's, unchanged.
-    for (const idn of s.own ?? []) {
-      const o = s.heap[idn];
-      if (!o || o.kind === 'frame') continue;
-      const was = node.s.heap[idn];
-      if (!was) {
-        fp.writes.add(idn);
-        continue;
-      }
-      if (was === o) continue;
-      const a = objectText(was, texts);
-      const b = objectText(o, texts);
-      if (a.text !== b.text || a.ptrs.length !== b.ptrs.length || a.ptrs.some((x, i) => x !== b.ptrs[i])) fp.writes.add(idn);
-    }
-    if (events) fp.writes.add(-1);
-    if (JSON.stringify(s.world) !== JSON.stringify(node.s.world)) fp.writes.add(-2);
-    for (const o of touched) {
-      const h = s.heap[o];
-      if (!h || h.kind === 'frame') continue;
-      fp.reads.add(o);
-      // One step further: the objects this one points to.
-      for (const id of objectText(h, texts).ptrs) if (s.heap[id] && s.heap[id].kind !== 'frame') fp.reads.add(id);
-    }
-    for (const w of fp.writes) fp.reads.add(w);
-    fp.reads.add(-2);
-  }
-
   /** Every thread stopped: the end checks, and the scenario's own expectations. */
   function finish(node: Node): void {
     result.endStates++;
     const s = node.s;
+    options.onEnd?.(s);
     const stuck = new Set(node.stuck);
     const blocked = s.threads.filter((t) => t.status === 'blocked' && stuck.has(t.id));
     // A thread that crashed leaves the others waiting: the crash is the finding, not a deadlock.

@@ -85,11 +85,6 @@ export class Machine {
       afterStep?: (done: TraceStep) => void;
       /** A thread read a PTE (the explorer's stale-overwrite check). */
       onPteRead?: (thread: string, field: string, v: Value) => void;
-      /**
-       * A heap object was read or written (the explorer's footprints for its partial-order
-       * reduction). A primitive's pointer arguments count as both: it may do either.
-       */
-      onAccess?: (obj: number, write: boolean) => void;
       /** A primitive is about to run (the explorer notes which PTEs a reader such as ptep_get reads). */
       onPrimCall?: (thread: string, name: string, args: Value[]) => void;
     } = {},
@@ -227,7 +222,6 @@ export class Machine {
       case 'load': {
         const p = this.asPtr(st.pop(), 'dereference', where);
         const v = load(this.s, p);
-        this.observe.onAccess?.(p.obj, false);
         if (this.observe.onPteRead) this.pteRead(t.id, p, v);
         // A PTE never written reads as pte_none, as a zeroed page table does. No copy here: values on
         // the stack are only read; a struct is copied when it is stored (struct assignment).
@@ -237,7 +231,6 @@ export class Machine {
       case 'decay': {
         const p = this.asPtr(st.pop(), 'member', where);
         const v = load(this.s, p);
-        this.observe.onAccess?.(p.obj, false);
         st.push(isArr(v) ? p : v);
         return;
       }
@@ -245,7 +238,6 @@ export class Machine {
         const v = st.pop();
         const p = this.asPtr(st.pop(), 'assignment through', where);
         store(this.s, p, clone(v), this.log());
-        this.observe.onAccess?.(p.obj, true);
         st.push(v);
         return;
       }
@@ -426,7 +418,6 @@ export class Machine {
     }
     const prim = this.prims.get(name);
     if (prim) {
-      if (this.observe.onAccess) for (const a of args) if (isPtr(a)) this.observe.onAccess(a.obj, true);
       this.observe.onPrimCall?.(t.id, name, args);
       const ctx = this.ctx(t, where);
       const r = prim.run(ctx, args);
@@ -475,14 +466,12 @@ export class Machine {
         load: (p, what = 'argument') => {
           const q = this.asPtr(p, what, here());
           const v = load(this.s, q);
-          this.observe.onAccess?.(q.obj, false);
           if (this.observe.onPteRead) this.pteRead(t.id, q, v);
           return v;
         },
         store: (p, v, what = 'argument') => {
           const q = this.asPtr(p, what, here());
           store(this.s, q, v, this.log());
-          this.observe.onAccess?.(q.obj, true);
         },
         ptr: (v, what) => this.asPtr(v, what, here()),
         int: (v, what) => this.asInt(v, what, here()),

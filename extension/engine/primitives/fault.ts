@@ -4,7 +4,7 @@
  * THP splitting, following a page for GUP, and the CPU's access itself.
  */
 import { Blocked, type PrimCtx } from './api';
-import { ModelError, obj } from '../state/state';
+import { ModelError, meta, recOf } from '../state/state';
 import { type Pte, type Ptr, type Rec, type Value, isRec, ptr } from '../state/values';
 import {
   PAGE_SIZE, PTRS_PER_PTE, folioOf, mmRec, newFolio, nextPfn, pagePtr, pageRec, pmdPtr, ptePtr, readPte, tableOf, vmaRec,
@@ -27,7 +27,7 @@ function vmaOfVmf(ctx: PrimCtx, vmf: Ptr): { vma: Ptr; mm: number; flags: number
 
 function account(ctx: PrimCtx, page: Ptr, delta: number): void {
   const f = folioOf(ctx.s, page);
-  const fr = obj(ctx.s, f.obj).v as Rec;
+  const fr = recOf(ctx.s, f.obj);
   ctx.store({ ...page, path: [...page.path, '_mapcount'] }, (pageRec(ctx.s, page).fields._mapcount as number) + delta);
   ctx.store({ ...f, path: ['_mapcount'] }, (fr.fields._mapcount as number) + delta);
   ctx.store({ ...f, path: ['_refcount'] }, (fr.fields._refcount as number) + delta);
@@ -56,7 +56,7 @@ function waitForPtl(ctx: PrimCtx, p: Ptr | null): Blocked | undefined {
   if (!p) return undefined;
   const l = ctx.load(ptr(p.obj, 'ptl')) as { holders?: string[] } | undefined;
   const others = (l?.holders ?? []).filter((h) => h !== ctx.thread.id);
-  return others.length ? new Blocked(`PTL ${obj(ctx.s, p.obj).label} held by ${others.join(', ')}`) : undefined;
+  return others.length ? new Blocked(`PTL ${meta(ctx.s, p.obj).label} held by ${others.join(', ')}`) : undefined;
 }
 
 /** The PTE, read the way the kernel does (so the explorer sees the read). */
@@ -94,14 +94,14 @@ export const FAULT = [
     const table = tableOf(ctx.s, pmd, true)!;
     for (let i = 0; i < PTRS_PER_PTE; i++) ctx.store(ptr(table, 'entries', i), { ...huge, pfn: huge.pfn + i });
     const folio = folioOf(ctx.s, pagePtr(ctx.s, huge.pfn));
-    const f = obj(ctx.s, folio.obj).v as Rec;
+    const f = recOf(ctx.s, folio.obj);
     for (let i = 0; i < PTRS_PER_PTE; i++) {
       const page = pagePtr(ctx.s, huge.pfn + i);
       ctx.store({ ...page, path: [...page.path, '_mapcount'] }, (pageRec(ctx.s, page).fields._mapcount as number) + 1);
     }
     ctx.store({ ...folio, path: ['_mapcount'] }, (f.fields._mapcount as number) - 1 + PTRS_PER_PTE);
     ctx.store({ ...folio, path: ['_refcount'] }, (f.fields._refcount as number) + PTRS_PER_PTE - 1);
-    ctx.log.push({ field: `${obj(ctx.s, mm).label}.pmds.${String(pmd.path.at(-1))}`, before, after: structuredClone(e) });
+    ctx.log.push({ field: `${meta(ctx.s, mm).label}.pmds.${String(pmd.path.at(-1))}`, before, after: structuredClone(e) });
     ctx.note('THP PMD split into PTEs');
     return 1;
   }),
@@ -115,7 +115,7 @@ export const FAULT = [
     if (ctx.int(a[2], 'write') && !pte.write) return null;
     const page = pagePtr(ctx.s, pte.pfn);
     const f = folioOf(ctx.s, page);
-    const fr = obj(ctx.s, f.obj).v as Rec;
+    const fr = recOf(ctx.s, f.obj);
     ctx.store({ ...f, path: ['_refcount'] }, (fr.fields._refcount as number) + 1);
     return page;
   }),
@@ -150,7 +150,7 @@ export const FAULT = [
     const orig = vmfField(ctx, vmf, 'orig_pte');
     if (pte.k !== 'present' || (orig !== undefined && JSON.stringify(orig) !== JSON.stringify(pte))) return 0;
     const page = pagePtr(ctx.s, pte.pfn);
-    const f = obj(ctx.s, folioOf(ctx.s, page).obj).v as Rec;
+    const f = recOf(ctx.s, folioOf(ctx.s, page).obj);
     if ((f.fields._mapcount as number) <= 1 && (f.fields._refcount as number) <= 1 + (f.fields.pins as number)) {
       ctx.store(p, { ...pte, write: true, dirty: true, young: true });
       ctx.note('write fault: folio reused');

@@ -1,6 +1,6 @@
 /** Folios and pages: references, the folio lock, flags, mapcounts (rmap accounting). */
 import { Blocked, type PrimCtx } from './api';
-import { obj } from '../state/state';
+import { meta, recOf } from '../state/state';
 import type { Ptr, Rec, Value } from '../state/values';
 import { folioOf, pagePtr, pageRec } from '../world/layout';
 import { def } from './define';
@@ -8,14 +8,14 @@ import { acquire, release, tryAcquire } from './locking';
 
 function folio(ctx: PrimCtx, v: Value, what: string): { p: Ptr; f: Rec } {
   const p = folioOf(ctx.s, ctx.ptr(v, what));
-  const f = obj(ctx.s, p.obj).v as Rec;
+  const f = recOf(ctx.s, p.obj);
   return { p, f };
 }
 
 /** Reads or updates a folio field, warning on a folio that was freed. */
 function touch(ctx: PrimCtx, v: Value, what: string): { p: Ptr; f: Rec } {
   const r = folio(ctx, v, what);
-  if (r.f.fields.freed) ctx.warn(`${what} on a freed folio (${obj(ctx.s, r.p.obj).label})`);
+  if (r.f.fields.freed) ctx.warn(`${what} on a freed folio (${meta(ctx.s, r.p.obj).label})`);
   return r;
 }
 
@@ -27,10 +27,10 @@ function addRef(ctx: PrimCtx, v: Value, delta: number, what: string): number {
   const { p, f } = touch(ctx, v, what);
   const refs = (f.fields._refcount as number) + delta;
   set(ctx, p, '_refcount', refs);
-  if (refs < 0) ctx.warn(`${what}: refcount underflow on ${obj(ctx.s, p.obj).label}`);
+  if (refs < 0) ctx.warn(`${what}: refcount underflow on ${meta(ctx.s, p.obj).label}`);
   if (refs === 0) {
     set(ctx, p, 'freed', 1);
-    ctx.note(`${obj(ctx.s, p.obj).label} freed`);
+    ctx.note(`${meta(ctx.s, p.obj).label} freed`);
   }
   return refs;
 }
@@ -39,7 +39,7 @@ const lockPtr = (p: Ptr): Ptr => ({ ...p, path: ['lock'] });
 
 function lockFolio(ctx: PrimCtx, v: Value, what: string): Value | Blocked {
   const { p } = touch(ctx, v, what);
-  return acquire(ctx, lockPtr(p), 'mutex', `folio lock of ${obj(ctx.s, p.obj).label}`);
+  return acquire(ctx, lockPtr(p), 'mutex', `folio lock of ${meta(ctx.s, p.obj).label}`);
 }
 
 function mapcountDelta(ctx: PrimCtx, folioV: Value, pageV: Value, nr: number, delta: number, what: string): number {
@@ -131,11 +131,11 @@ export const FOLIO = [
   }),
   def('folio', ['folio_trylock', 'trylock_page'], 'takes the folio lock if free: 1/0', { reads: ['folio lock'], writes: ['folio lock'], sched: true }, (ctx, a) => {
     const { p } = touch(ctx, a[0], 'folio_trylock');
-    return tryAcquire(ctx, lockPtr(p), 'mutex', `folio lock of ${obj(ctx.s, p.obj).label}`);
+    return tryAcquire(ctx, lockPtr(p), 'mutex', `folio lock of ${meta(ctx.s, p.obj).label}`);
   }),
   def('folio', ['folio_unlock', 'unlock_page'], 'releases the folio lock', { writes: ['folio lock'], sched: true }, (ctx, a) => {
     const { p } = touch(ctx, a[0], 'folio_unlock');
-    return release(ctx, lockPtr(p), 'mutex', `folio lock of ${obj(ctx.s, p.obj).label}`);
+    return release(ctx, lockPtr(p), 'mutex', `folio lock of ${meta(ctx.s, p.obj).label}`);
   }),
   def('rmap', ['folio_mapcount', 'total_mapcount', 'folio_mapcount_read'], 'PTE mappings of a folio', { reads: ['mapcount'] }, (ctx, a) => folio(ctx, a[0], 'folio_mapcount').f.fields._mapcount),
   def('rmap', ['folio_mapped', 'page_mapped'], 'the folio is mapped somewhere', { reads: ['mapcount'] }, (ctx, a) => ((folio(ctx, a[0], 'folio_mapped').f.fields._mapcount as number) > 0 ? 1 : 0)),

@@ -6,7 +6,7 @@
  * calls each notifier is the model's C (kpsim/notifier.c), so callbacks run as interpreted code.
  */
 import { Blocked, type PrimCtx } from './api';
-import { ModelError, type NotifierEvent, obj } from '../state/state';
+import { ModelError, type NotifierEvent, meta } from '../state/state';
 import { type Ptr, type Rec, type Value, isPtr, samePtr, show } from '../state/values';
 import { mmRec } from '../world/layout';
 import { MMU_NOTIFY_NAMES } from './constants';
@@ -26,7 +26,7 @@ function subscriptions(ctx: PrimCtx, mm: Value): Ptr {
 }
 
 export function deviceOf(ctx: PrimCtx, mni: Ptr): string {
-  return ctx.s.world.devices.find((d) => samePtr(d.notifier, mni) || (d.mn && samePtr(d.mn, mni)) || d.obj === mni.obj)?.name ?? obj(ctx.s, mni.obj).label;
+  return ctx.s.world.devices.find((d) => samePtr(d.notifier, mni) || (d.mn && samePtr(d.mn, mni)) || d.obj === mni.obj)?.name ?? meta(ctx.s, mni.obj).label;
 }
 
 function notifiersOf(ctx: PrimCtx, mm: Value): Ptr[] {
@@ -67,7 +67,7 @@ export const NOTIFIER = [
     return init(ctx, a, a[6]);
   }),
   def('mmu_notifier', 'mmu_notifier_range_blockable', 'the invalidation may sleep', { reads: ['range'] }, (ctx, a) => (ctx.int(field(ctx, ctx.ptr(a[0], 'range'), 'flags'), 'flags') & 1 ? 1 : 0)),
-  def('mmu_notifier', ['mmu_notifier_range_update_to_read_only', 'mm_has_notifiers'], 'model: false / whether notifiers exist', {}, (ctx, a) => (a.length === 1 && isPtr(a[0]) && obj(ctx.s, a[0].obj).kind === 'mm' ? (notifiersOf(ctx, a[0]).length ? 1 : 0) : 0)),
+  def('mmu_notifier', ['mmu_notifier_range_update_to_read_only', 'mm_has_notifiers'], 'model: false / whether notifiers exist', {}, (ctx, a) => (a.length === 1 && isPtr(a[0]) && meta(ctx.s, a[0].obj).kind === 'mm' ? (notifiersOf(ctx, a[0]).length ? 1 : 0) : 0)),
   def('mmu_notifier', 'kpsim_mn_begin', 'model: an invalidation starts: the mm sequence goes odd, the event is recorded; returns the sequence', { reads: ['notifier seq'], writes: ['notifier seq'], sched: true }, (ctx, a) => {
     const r = ctx.ptr(a[0], 'range');
     const subs = subscriptions(ctx, field(ctx, r, 'mm'));

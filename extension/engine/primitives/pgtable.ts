@@ -1,6 +1,6 @@
 /** Page tables: reading and writing PTEs, mapping a PTE table and its lock, VMAs, pte <-> page. */
 import { Blocked, type PrimCtx } from './api';
-import { ModelError, load, obj } from '../state/state';
+import { ModelError, load, meta, recOf } from '../state/state';
 import { type Pte, type Ptr, type Rec, type Value, isPte, isPtr, isRec, isSwp, ptr } from '../state/values';
 import {
   NONE, PAGE_SIZE, PTRS_PER_PTE, addressOfPte, findVma, folioOf, pagePtr, pfnOfPage, readPte, tableOf, vmaRec,
@@ -10,7 +10,7 @@ import { acquire, release } from './locking';
 
 export function ptePtrArg(ctx: PrimCtx, v: Value, what: string): Ptr {
   const p = ctx.ptr(v, what);
-  if (obj(ctx.s, p.obj).kind !== 'pgtable') throw new ModelError(`${what}: not a pointer into a page table (${ctx.where})`);
+  if (meta(ctx.s, p.obj).kind !== 'pgtable') throw new ModelError(`${what}: not a pointer into a page table (${ctx.where})`);
   return p;
 }
 
@@ -100,7 +100,7 @@ export const PGTABLE = [
   def('mm', ['pte_offset_map_lock'], "maps the PTE table under a PMD and takes its lock; NULL if there is no table", { reads: ['pmd', 'ptl'], writes: ['ptl'], sched: true }, (ctx, a) => {
     const pte = mapTable(ctx, a[1], a[2]);
     if (!pte) return null;
-    const r = acquire(ctx, ptlOf(pte), 'spin', `PTL ${obj(ctx.s, pte.obj).label}`);
+    const r = acquire(ctx, ptlOf(pte), 'spin', `PTL ${meta(ctx.s, pte.obj).label}`);
     if (r instanceof Blocked) return r;
     ctx.store(a[3], ptlOf(pte), 'ptlp');
     return pte;
@@ -183,7 +183,7 @@ export const PGTABLE = [
     const vma = vmaRec(ctx.s, ctx.ptr(a[0], 'vma'));
     const pte = pteArg(a[2], 'can_change_pte_writable');
     if (!((vma.fields.vm_flags as number) & 2) || pte.k !== 'present') return 0;
-    const f = obj(ctx.s, folioOf(ctx.s, pagePtr(ctx.s, pte.pfn)).obj).v as Rec;
+    const f = recOf(ctx.s, folioOf(ctx.s, pagePtr(ctx.s, pte.pfn)).obj);
     return (f.fields.anon as number) && (f.fields._mapcount as number) <= 1 ? 1 : 0;
   }),
   def('mm', ['add_mm_counter', 'add_mm_rss_vec'], 'RSS accounting', { writes: ['rss'] }, (ctx, a) => {

@@ -1,6 +1,6 @@
 /** What the model's fork, mprotect and device-mapping dispatchers need below them. */
-import { ModelError, alloc, obj } from '../state/state';
-import { type Ptr, type Rec, type Value, isPtr, ptr, rec } from '../state/values';
+import { ModelError, alloc, deepCopy, meta, recOf } from '../state/state';
+import { type Ptr, type Value, isPtr, ptr, rec } from '../state/values';
 import { folioOf, mmRec, newMm, pagePtr, pageRec, ptePtr, readPte, vmaRec, pteAt } from '../world/layout';
 import { def } from './define';
 import { pteArg, ptePtrArg } from './pgtable';
@@ -16,10 +16,10 @@ export const PROCESS = [
     const list = vmas(ctx.s, parent);
     const out = vmas(ctx.s, child);
     for (let i = 0; i < list.length; i++) {
-      const v = structuredClone(vmaRec(ctx.s, list.items[i] as Ptr));
+      const v = deepCopy(vmaRec(ctx.s, list.items[i] as Ptr));
       v.fields.vm_mm = ptr(child);
       v.fields.anon_vma = ptr(alloc(ctx.s, 'record', 'child anon_vma', rec('anon_vma')));
-      const id = alloc(ctx.s, 'vma', `child ${obj(ctx.s, (list.items[i] as Ptr).obj).label}`, v);
+      const id = alloc(ctx.s, 'vma', `child ${meta(ctx.s, (list.items[i] as Ptr).obj).label}`, v);
       out.items[out.length++] = ptr(id);
     }
     ctx.note('fork: child mm created');
@@ -40,7 +40,7 @@ export const PROCESS = [
     ctx.store(dst, { ...cow, young: false });
     const page = pagePtr(ctx.s, pte.pfn);
     const folio = folioOf(ctx.s, page);
-    const f = obj(ctx.s, folio.obj).v as Rec;
+    const f = recOf(ctx.s, folio.obj);
     ctx.store({ ...page, path: [...page.path, '_mapcount'] }, (pageRec(ctx.s, page).fields._mapcount as number) + 1);
     ctx.store({ ...folio, path: ['_mapcount'] }, (f.fields._mapcount as number) + 1);
     ctx.store({ ...folio, path: ['_refcount'] }, (f.fields._refcount as number) + 1);
@@ -62,7 +62,7 @@ export const PROCESS = [
     ctx.store(p, { t: 'pte', k: 'none' });
     const page = pagePtr(ctx.s, pte.pfn);
     const folio = folioOf(ctx.s, page);
-    const f = obj(ctx.s, folio.obj).v as Rec;
+    const f = recOf(ctx.s, folio.obj);
     if (pte.dirty) ctx.store({ ...folio, path: ['dirty'] }, 1);
     ctx.store({ ...page, path: [...page.path, '_mapcount'] }, (pageRec(ctx.s, page).fields._mapcount as number) - 1);
     ctx.store({ ...folio, path: ['_mapcount'] }, (f.fields._mapcount as number) - 1);
@@ -88,7 +88,7 @@ export const PROCESS = [
   def('rmap', ['page_try_dup_anon_rmap'], 'fork shares an anonymous page (pre-folio API): mapcount up, 0 (success)', { writes: ['mapcount'], sched: true }, (ctx, a) => {
     const page = ctx.ptr(a[0], 'page');
     const folio = folioOf(ctx.s, page);
-    const f = obj(ctx.s, folio.obj).v as Rec;
+    const f = recOf(ctx.s, folio.obj);
     ctx.store({ ...page, path: [...page.path, '_mapcount'] }, (pageRec(ctx.s, page).fields._mapcount as number) + 1);
     ctx.store({ ...folio, path: ['_mapcount'] }, (f.fields._mapcount as number) + 1);
     return 0;

@@ -4,7 +4,7 @@
  * rmap_walk uses to visit every (vma, address) that maps a folio.
  */
 import { Blocked, type PrimCtx } from './api';
-import { ModelError, obj } from '../state/state';
+import { ModelError, meta, recOf } from '../state/state';
 import { type Ptr, type Rec, type Value, isPtr, isRec, ptr } from '../state/values';
 import { PAGE_SIZE, findVma, folioOf, mmRec, pagePtr, ptePtr, readPte, vmaRec } from '../world/layout';
 import { def } from './define';
@@ -19,7 +19,7 @@ function vmaMm(ctx: PrimCtx, vma: Value): number {
 
 /** Every (vma, address) whose PTE maps a page of the folio (present or device-exclusive). */
 export function mappingsOf(ctx: PrimCtx, folio: Ptr): { vma: Ptr; address: number }[] {
-  const f = obj(ctx.s, folio.obj).v as Rec;
+  const f = recOf(ctx.s, folio.obj);
   const first = f.fields.pfn as number;
   const nr = f.fields.nr as number;
   const out: { vma: Ptr; address: number }[] = [];
@@ -27,7 +27,7 @@ export function mappingsOf(ctx: PrimCtx, folio: Ptr): { vma: Ptr; address: numbe
     const pmds = mmRec(ctx.s, mm).fields.pmds as Rec;
     for (const [key, e] of Object.entries(pmds.fields)) {
       if (!isRec(e) || e.fields.kind !== 'table' || !isPtr(e.fields.table)) continue;
-      const table = obj(ctx.s, e.fields.table.obj).v as Rec;
+      const table = recOf(ctx.s, e.fields.table.obj);
       const entries = (table.fields.entries as { items: Record<number, Value> }).items;
       for (const [i, pte] of Object.entries(entries)) {
         if (!pte || typeof pte !== 'object' || pte.t !== 'pte') continue;
@@ -51,7 +51,7 @@ export const WALK = [
     const pte = ptePtr(ctx.s, mm, addr);
     if (!pte) return null;
     const ptl = ptr(pte.obj, 'ptl');
-    const r = acquire(ctx, ptl, 'spin', `PTL ${obj(ctx.s, pte.obj).label}`);
+    const r = acquire(ctx, ptl, 'spin', `PTL ${meta(ctx.s, pte.obj).label}`);
     if (r instanceof Blocked) return r;
     const v = readPte(ctx.s, pte);
     if (v.k !== 'present') {
@@ -90,7 +90,7 @@ export const WALK = [
     // v5.x walks carried the page (.page), later ones the folio.
     const target = get('folio');
     const folio = folioOf(ctx.s, ctx.ptr(isPtr(target) ? target : get('page'), 'pvmw.folio'));
-    const f = obj(ctx.s, folio.obj).v as Rec;
+    const f = recOf(ctx.s, folio.obj);
     const first = f.fields.pfn as number;
     const nr = f.fields.nr as number;
     const vma = vmaRec(ctx.s, ctx.ptr(get('vma'), 'pvmw.vma'));
@@ -114,7 +114,7 @@ export const WALK = [
         set('ptl', null);
       }
       if (!(isPtr(held) && held.obj === ptl.obj)) {
-        const r = acquire(ctx, ptl, 'spin', `PTL ${obj(ctx.s, pte.obj).label}`);
+        const r = acquire(ctx, ptl, 'spin', `PTL ${meta(ctx.s, pte.obj).label}`);
         if (r instanceof Blocked) return r;
         set('ptl', ptl);
       }
@@ -140,7 +140,7 @@ export const WALK = [
   def('rmap', 'kpsim_rmap_snapshot', 'model: records, per VMA that maps the folio, the VMA and the folio\'s address in it (what the anon_vma interval tree gives rmap_walk); returns how many', { reads: ['page tables'] }, (ctx, a) => {
     const folio = folioOf(ctx.s, ctx.ptr(a[0], 'folio'));
     const snap = ctx.ptr(a[1], 'snapshot');
-    const f = obj(ctx.s, folio.obj).v as Rec;
+    const f = recOf(ctx.s, folio.obj);
     const byVma = new Map<string, { vma: Ptr; address: number }>();
     for (const m of mappingsOf(ctx, folio)) {
       const key = `${m.vma.obj}`;

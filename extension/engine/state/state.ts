@@ -103,6 +103,42 @@ export interface State {
    * parent's, shared read-only, and copied here on first access (copy on write).
    */
   own?: Set<number>;
+  /** Set by the explorer while a segment runs: the places it reads (its partial-order footprint). */
+  reads?: Reads;
+  /** Elements of PTE tables and the memmap this copy owns (the others are shared: see copyObject). */
+  ownedElements?: WeakSet<object>;
+}
+
+/**
+ * Places read, by heap id: the keys read inside the object (see `placeKey`), or null for the
+ * whole object (a helper that looked at it through `obj`).
+ */
+export type Reads = Map<number, Set<string> | null>;
+
+/**
+ * How finely accesses to an object are told apart: a PTE table by entry (`entries.<index>`), the
+ * memmap by page and field (`<pfn>.<field>`), any other object by its top-level field. Two
+ * threads touching different PTEs of one table, or different fields of one folio, do not conflict.
+ */
+export function keyDepth(kind: ObjKind): number {
+  return kind === 'pgtable' || kind === 'page' ? 2 : 1;
+}
+
+/** The key of a place inside an object, or null when the place is coarser than the object's keys. */
+export function placeKey(kind: ObjKind, path: readonly (string | number)[]): string | null {
+  const d = keyDepth(kind);
+  if (path.length === 0) return null;
+  return d === 1 || path.length === 1 ? String(path[0]) : `${String(path[0])}.${String(path[1])}`;
+}
+
+function noteRead(s: State, id: number, key: string | null): void {
+  const r = s.reads;
+  if (!r) return;
+  const had = r.get(id);
+  if (had === null) return;
+  if (key === null) r.set(id, null);
+  else if (had) had.add(key);
+  else r.set(id, new Set([key]));
 }
 
 /** One write to a model object (locals are not state and are not logged). */
@@ -137,14 +173,104 @@ export function alloc(s: State, kind: ObjKind, label: string, v: Value): number 
  * object goes through here, never `s.heap[id]` directly when the result may be written.
  */
 export function obj(s: State, id: number): HeapObj {
+  const o = own(s, id);
+  noteRead(s, id, null);
+  return o;
+}
+
+/** The object, copied into `s` first if it is the parent's (copy on write). */
+function own(s: State, id: number): HeapObj {
   let o = s.heap[id];
   if (!o) throw new ModelError(`dangling pointer to object #${id}`);
   if (s.own !== undefined && !s.own.has(id)) {
-    o = deepCopy(o);
+    o = copyObject(o);
     s.heap[id] = o;
     s.own.add(id);
   }
   return o;
+}
+
+/**
+ * A copy of a heap object for copy on write. A PTE table and the memmap share their elements (the
+ * PTEs, the struct pages) with the original: `store` replaces an element rather than change it in
+ * place. Copying 512 PTEs whenever a thread read one was the explorer's main cost on a THP.
+ */
+function copyObject(o: HeapObj): HeapObj {
+  const v = o.v;
+  if (o.kind === 'pgtable' && isRec(v) && isArr(v.fields.entries)) {
+    const fields: Record<string, Value> = {};
+    for (const k in v.fields) {
+      const f = v.fields[k];
+      fields[k] = k === 'entries' && isArr(f) ? { ...f, items: { ...f.items } } : deepCopy(f);
+    }
+    return { ...o, v: { ...v, fields } };
+  }
+  if (o.kind === 'page' && isArr(v)) return { ...o, v: { ...v, items: { ...v.items } } };
+  return deepCopy(o);
+}
+
+/** Before a store inside one element of a PTE table or the memmap: that element, copied if it is still shared (see copyObject). */
+function ownElement(s: State, o: HeapObj, path: readonly (string | number)[]): void {
+  if (s.own === undefined) return;
+  const v = o.v;
+  let items: Record<number, Value> | undefined;
+  let i = 0;
+  if (o.kind === 'pgtable' && path.length > 2 && path[0] === 'entries' && isRec(v) && isArr(v.fields.entries)) {
+    items = v.fields.entries.items;
+    i = Number(path[1]);
+  } else if (o.kind === 'page' && path.length > 1 && isArr(v)) {
+    items = v.items;
+    i = Number(path[0]);
+  }
+  const e = items?.[i];
+  if (!items || typeof e !== 'object' || e === null) return;
+  s.ownedElements ??= new WeakSet();
+  if (s.ownedElements.has(e)) return;
+  const copy = deepCopy(e);
+  items[i] = copy;
+  s.ownedElements.add(copy);
+}
+
+/** An object's kind and label, which never change: neither copied nor noted as read. */
+export function meta(s: State, id: number): { kind: ObjKind; label: string } {
+  const o = s.heap[id];
+  if (!o) throw new ModelError(`dangling pointer to object #${id}`);
+  return o;
+}
+
+/**
+ * The record of object `id`, for helpers that read a few of its fields. While the explorer notes
+ * reads, the fields come through a view that notes each one read (a folio's refcount, not the
+ * whole folio); writes through it reach the object.
+ */
+export function recOf(s: State, id: number): Rec {
+  return recAt(s, { t: 'ptr', obj: id, path: [] });
+}
+
+/** The record a pointer points at, as `recOf` gives it (each field read is noted as one). */
+export function recAt(s: State, p: Ptr): Rec {
+  const o = own(s, p.obj);
+  let r = o.v;
+  for (const k of p.path) r = step(r, k, o.label);
+  if (!isRec(r)) throw new ModelError(`${placeName(o, p.obj, p.path)} is not a struct`);
+  if (!s.reads) return r;
+  const base = p.path;
+  const note = (k: string | null): void => noteRead(s, p.obj, k === null ? placeKey(o.kind, base) : placeKey(o.kind, [...base, k]));
+  const fields = new Proxy(r.fields, {
+    get(t, k) {
+      if (typeof k === 'string') note(k);
+      return t[k as string];
+    },
+    has(t, k) {
+      if (typeof k === 'string') note(k);
+      return k in t;
+    },
+    ownKeys(t) {
+      note(null);
+      return Reflect.ownKeys(t);
+    },
+  });
+  return { ...r, fields };
 }
 
 function step(container: Value, key: string | number, where: string): Value {
@@ -158,7 +284,8 @@ function step(container: Value, key: string | number, where: string): Value {
 
 /** Reads what a pointer points at. */
 export function load(s: State, p: Ptr): Value {
-  const o = obj(s, p.obj);
+  const o = own(s, p.obj);
+  if (s.reads) noteRead(s, p.obj, placeKey(o.kind, p.path));
   if (o.freed) throw new ModelError(`use after free: ${o.label}`);
   let v = o.v;
   for (const k of p.path) v = step(v, k, o.label);
@@ -184,7 +311,10 @@ export function placeName(o: HeapObj | undefined, id: number, path: (string | nu
 
 /** Writes through a pointer; records the change unless the target is an interpreter frame. */
 export function store(s: State, p: Ptr, v: Value, log?: Change[]): void {
-  const o = obj(s, p.obj);
+  const o = own(s, p.obj);
+  // A store reads what it replaces (a write is also a read for the footprint).
+  if (s.reads) noteRead(s, p.obj, placeKey(o.kind, p.path));
+  ownElement(s, o, p.path);
   if (o.freed) throw new ModelError(`use after free: ${o.label}`);
   if (p.path.length === 0) {
     if (log && o.kind !== 'frame') log.push({ field: o.label, before: o.v, after: v });
@@ -243,19 +373,24 @@ export function canonical(v: unknown): string {
 
 export function cloneState(s: State): State {
   // A whole copy owns everything: no `own` set.
-  const copy = deepCopy({ ...s, own: undefined });
+  const copy = deepCopy({ ...s, own: undefined, reads: undefined, ownedElements: undefined });
   delete copy.own;
+  delete copy.reads;
+  delete copy.ownedElements;
   return copy;
 }
 
 /** Runs `f`, which only reads `s`, without copying shared objects into it. */
 export function reading<T>(s: State, f: () => T): T {
-  const own = s.own;
+  const owned = s.own;
+  const reads = s.reads;
   s.own = undefined;
+  s.reads = undefined;
   try {
     return f();
   } finally {
-    s.own = own;
+    s.own = owned;
+    s.reads = reads;
   }
 }
 
@@ -266,7 +401,7 @@ export function reading<T>(s: State, f: () => T): T {
 export function forkState(s: State): State {
   return {
     v: s.v, heap: { ...s.heap }, nextId: s.nextId, world: deepCopy(s.world), threads: deepCopy(s.threads),
-    events: deepCopy(s.events), steps: s.steps, own: new Set(),
+    events: deepCopy(s.events), steps: s.steps, own: new Set(), ownedElements: new WeakSet(),
   };
 }
 

@@ -4,7 +4,7 @@
  * and its PTL) or holds a huge PTE. `pte_t *` is a pointer to an entry of a table, so kernel code
  * can walk it with `pte++`.
  */
-import { ModelError, type State, alloc, load, obj, store } from '../state/state';
+import { ModelError, type State, alloc, load, meta, obj, recAt, recOf, store } from '../state/state';
 import { type Pte, type Ptr, type Rec, type Value, isPtr, isPte, isRec, lock, ptr, rec } from '../state/values';
 
 export const PAGE_SIZE = 4096;
@@ -22,8 +22,8 @@ export function pmdKey(addr: number): string {
 }
 
 export function mmRec(s: State, mm: number): Rec {
-  const v = obj(s, mm).v;
-  if (!isRec(v) || v.type !== 'mm_struct') throw new ModelError(`#${mm} is not an mm`);
+  const v = recOf(s, mm);
+  if (v.type !== 'mm_struct') throw new ModelError(`#${mm} is not an mm`);
   return v;
 }
 
@@ -100,7 +100,7 @@ export function pteAt(s: State, mm: number, addr: number): Pte {
 
 /** The address a PTE pointer maps: table base + index * PAGE_SIZE. */
 export function addressOfPte(s: State, p: Ptr): number {
-  const t = obj(s, p.obj).v as Rec;
+  const t = recOf(s, p.obj);
   return (t.fields.base as number) + Number(p.path.at(-1)) * PAGE_SIZE;
 }
 
@@ -129,7 +129,7 @@ export function addVma(s: State, mm: number, v: VmaSpec): number {
 }
 
 export function vmaRec(s: State, vma: Ptr): Rec {
-  const v = load(s, vma);
+  const v = vma.path.length === 0 ? recOf(s, vma.obj) : load(s, vma);
   if (!isRec(v) || v.type !== 'vm_area_struct') throw new ModelError('not a VMA');
   return v;
 }
@@ -178,36 +178,47 @@ export function newFolio(s: State, f: FolioSpec): number {
   return id;
 }
 
+/**
+ * Whether the memmap has a struct page for `pfn`. Read as the page's folio link, so the explorer
+ * does not count it as reading the page's mapcount.
+ */
+function pageExists(s: State, pfn: number): boolean {
+  if (!s.world.memmap) return false;
+  try {
+    return load(s, ptr(s.world.memmap, pfn, 'folio')) !== undefined;
+  } catch (e) {
+    if (e instanceof ModelError) return false;
+    throw e;
+  }
+}
+
 export function pagePtr(s: State, pfn: number): Ptr {
-  const mem = (obj(s, memmap(s)).v as { items: Record<number, Value> }).items;
-  if (!mem[pfn]) throw new ModelError(`no struct page for pfn ${pfn}`);
+  if (!pageExists(s, pfn)) throw new ModelError(`no struct page for pfn ${pfn}`);
   return ptr(memmap(s), pfn);
 }
 
 export function hasPage(s: State, pfn: number): boolean {
-  return Boolean(s.world.memmap && (obj(s, s.world.memmap).v as { items: Record<number, Value> }).items[pfn]);
+  return pageExists(s, pfn);
 }
 
 /** The folio of a page pointer (a folio pointer is returned as it is). */
 export function folioOf(s: State, p: Ptr): Ptr {
-  const o = obj(s, p.obj);
+  const o = meta(s, p.obj);
   if (o.kind === 'folio') return ptr(p.obj);
   if (o.kind !== 'page' || p.path.length !== 1) throw new ModelError(`${o.label} is not a page or folio`);
-  const page = load(s, p);
-  if (!isRec(page)) throw new ModelError(`no struct page for pfn ${String(p.path[0])}`);
-  return page.fields.folio as Ptr;
+  if (!pageExists(s, Number(p.path[0]))) throw new ModelError(`no struct page for pfn ${String(p.path[0])}`);
+  return load(s, { ...p, path: [...p.path, 'folio'] }) as Ptr;
 }
 
 export function folioRec(s: State, p: Ptr): Rec {
-  return obj(s, folioOf(s, p).obj).v as Rec;
+  return recOf(s, folioOf(s, p).obj);
 }
 
 export function pageRec(s: State, p: Ptr): Rec {
-  const o = obj(s, p.obj);
-  if (o.kind === 'folio') return load(s, pagePtr(s, (o.v as Rec).fields.pfn as number)) as Rec;
-  const page = o.kind === 'page' && p.path.length === 1 ? load(s, p) : undefined;
-  if (!isRec(page)) throw new ModelError(`${o.label} is not a page`);
-  return page;
+  const o = meta(s, p.obj);
+  if (o.kind === 'folio') return recAt(s, pagePtr(s, recOf(s, p.obj).fields.pfn as number));
+  if (o.kind !== 'page' || p.path.length !== 1 || !pageExists(s, Number(p.path[0]))) throw new ModelError(`${o.label} is not a page`);
+  return recAt(s, p);
 }
 
 export function pfnOfPage(s: State, p: Ptr): number {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { type ExploreResult, explore } from '../../../extension/engine/explore/explore';
+import { stateKey } from '../../../extension/engine/explore/stateKey';
 import { INVARIANTS, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from '../../../extension/engine/explore/invariants';
 import type { TraceStep } from '../../../extension/engine/interp/machine';
 import { type EngineTree, simulate } from '../../../extension/engine/simulate';
@@ -53,6 +54,23 @@ test('the partial-order reduction prunes transitions and loses no end state or v
   assert.ok(withPor.pruned > 0 && withPor.transitions < full.transitions, `${withPor.transitions} vs ${full.transitions}`);
   assert.deepEqual(invariantsOf(withPor), invariantsOf(full));
   assert.equal(withPor.complete && full.complete, true);
+});
+
+test('the partial-order reduction reaches every end state a full search reaches (footprints per PTE and per field)', async () => {
+  const tree = await engineTree(EXAMPLES);
+  for (const id of ['exclusive-then-cpu-write', 'exclusive-then-gup', 'exclusive-two-devices', 'exclusive-thp-cpu-write']) {
+    const ends = (por: boolean): { keys: Set<string>; r: ExploreResult } => {
+      const keys = new Set<string>();
+      const r = explore(tree, id, { maxSeconds: 60, por, onEnd: (s) => void keys.add(stateKey(s)) });
+      return { keys, r };
+    };
+    const reduced = ends(true);
+    const full = ends(false);
+    assert.equal(reduced.r.complete && full.r.complete, true, id);
+    assert.ok(reduced.r.pruned > 0, `${id}: the reduction pruned nothing`);
+    assert.deepEqual([...full.keys].filter((k) => !reduced.keys.has(k)), [], `${id}: end states the reduction missed`);
+    assert.deepEqual([...reduced.keys].filter((k) => !full.keys.has(k)), [], `${id}: end states only the reduction saw`);
+  }
 });
 
 test('dirty-preserved: make_device_exclusive without folio_mark_dirty loses the dirty bit; the counterexample replays', async () => {

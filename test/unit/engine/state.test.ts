@@ -1,7 +1,8 @@
 // The state is plain data: canonical serialisation, deep copies and a deep diff.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { alloc, canonical, cloneState, deepDiff, emptyState, forkState, obj, reading } from '../../../extension/engine/state/state';
+import { alloc, canonical, cloneState, deepDiff, emptyState, forkState, load, obj, reading, recOf, store } from '../../../extension/engine/state/state';
+import { ptr } from '../../../extension/engine/state/values';
 import { addVma, mapPage, newFolio, newMm, pteAt } from '../../../extension/engine/world/layout';
 import { changedPaths, viewOf } from '../../../extension/engine/trace/view';
 
@@ -45,8 +46,46 @@ test('a forked state shares the heap until an object is accessed, then owns a co
   const whole = cloneState(c);
   assert.equal(whole.own, undefined);
   assert.notEqual(whole.heap[mm], c.heap[mm]);
-  assert.equal(canonical({ ...whole, own: undefined }), canonical({ ...c, own: undefined }));
+  assert.equal(canonical({ ...whole, own: undefined }), canonical({ ...c, own: undefined, ownedElements: undefined }));
 });
+
+test('a forked PTE table or memmap shares its elements; a store inside a struct page copies that page only', () => {
+  const { s, mm } = world();
+  const before = canonical(s);
+  const t = table(s);
+  const items = (o: { v: unknown }) => (o.v as { fields: { entries: { items: Record<number, unknown> } } }).fields.entries.items;
+  const c = forkState(s);
+  const copy = obj(c, t);
+  assert.notEqual(copy, s.heap[t], 'the table itself is copied on access');
+  assert.equal(items(copy)[16], items(s.heap[t])[16], 'its PTEs are shared (a PTE is replaced, never changed in place)');
+  store(c, ptr(t, 'entries', 16), { t: 'pte', k: 'none' });
+  assert.equal(pteAt(c, mm, 0x10000).k, 'none');
+  const pages = (o: { v: unknown }) => (o.v as { items: Record<number, { fields: Record<string, unknown> }> }).items;
+  const memmap = c.world.memmap;
+  store(c, ptr(memmap, 0x100, '_mapcount'), 5);
+  assert.equal(pages(c.heap[memmap])[0x100].fields._mapcount, 5);
+  assert.equal(pages(s.heap[memmap])[0x100].fields._mapcount, 1);
+  store(c, ptr(memmap, 0x100, '_mapcount'), 6);
+  assert.equal(pages(c.heap[memmap])[0x100].fields._mapcount, 6, 'a page this copy owns is written in place');
+  assert.equal(canonical(s), before, 'the parent is unchanged');
+});
+
+test('while the explorer notes reads, a helper reading one field of a folio reads that field only', () => {
+  const { s } = world();
+  const folio = s.world.folios[0];
+  const c = forkState(s);
+  c.reads = new Map();
+  assert.equal(recOf(c, folio).fields._refcount, 1);
+  load(c, ptr(table(c), 'entries', 16));
+  assert.deepEqual([...(c.reads.get(folio) ?? [])], ['_refcount']);
+  assert.deepEqual([...(c.reads.get(table(c)) ?? [])], ['entries.16']);
+  obj(c, folio);
+  assert.equal(c.reads.get(folio), null, 'obj() hands out the whole object: a read of all of it');
+});
+
+function table(s: ReturnType<typeof emptyState>): number {
+  return Number(Object.keys(s.heap).find((k) => s.heap[Number(k)].kind === 'pgtable'));
+}
 
 test('the deep diff names each changed leaf, before and after', () => {
   const { s, mm } = world();
