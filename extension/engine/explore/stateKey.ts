@@ -7,7 +7,7 @@
  * still in progress matter), the next free id.
  */
 import { createHash } from 'crypto';
-import type { HeapObj, State } from '../state/state';
+import { type HeapObj, type State, copiedFrom } from '../state/state';
 
 type Json = unknown;
 
@@ -83,19 +83,106 @@ export function objectText(o: HeapObj, cache?: WeakMap<HeapObj, ObjectText>): Ob
   const hit = cache?.get(o);
   if (hit) return hit;
   const ptrs: number[] = [];
-  const json = JSON.stringify(o.v, (_k: string, x: unknown): unknown => {
+  // With a cache (objects that no longer change), the elements of big tables are cached too.
+  const json = cache && (o.kind === 'pgtable' || o.kind === 'page') ? elementsJson(o.v, ptrs) : jsonOf(o.v, ptrs);
+  const full = `${o.kind}${o.freed ? '!' : ''}${json}`;
+  // Long texts are kept as their digest: the key is built from many of them per state.
+  const t = { text: full.length > 64 ? createHash('sha1').update(full).digest('base64') : full, ptrs };
+  cache?.set(o, t);
+  return t;
+}
+
+/** JSON with pointers as `["@", path]`; the pointed-at ids are appended to `ptrs` in order. */
+function jsonOf(v: unknown, ptrs: number[]): string {
+  return JSON.stringify(v, (_k: string, x: unknown): unknown => {
     if (x !== null && typeof x === 'object' && (x as { t?: unknown }).t === 'ptr') {
       const p = x as { obj: number; path: unknown };
       ptrs.push(p.obj);
       return ['@', p.path];
     }
     return x;
-  });
-  const full = `${o.kind}${o.freed ? '!' : ''}${json}`;
-  // Long texts are kept as their digest: the key is built from many of them per state.
-  const t = { text: full.length > 64 ? createHash('sha1').update(full).digest('base64') : full, ptrs };
-  cache?.set(o, t);
+  }) ?? 'undefined';
+}
+
+/** An element's text as a 64-bit digest (two words) of `<index>:<json>`, and its pointers. */
+interface ElementDigest {
+  k: string;
+  a: number;
+  b: number;
+  ptrs: number[];
+}
+
+/** Digests of the elements of PTE tables and the memmap, which their copies share (state.ts copyObject). */
+const elementDigests = new WeakMap<object, ElementDigest>();
+/** Digests of whole element tables: a copy that was only read reuses its original's. */
+const itemsTexts = new WeakMap<object, ObjectText>();
+
+function sameElements(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  return n === Object.keys(b).length;
+}
+
+function elementDigest(k: string, e: unknown): ElementDigest {
+  const cacheable = typeof e === 'object' && e !== null;
+  const hit = cacheable ? elementDigests.get(e) : undefined;
+  if (hit && hit.k === k) return hit;
+  const ptrs: number[] = [];
+  const h = createHash('sha1').update(`${k}:${jsonOf(e, ptrs)}`).digest();
+  const d = { k, a: h.readUInt32LE(0), b: h.readUInt32LE(4), ptrs };
+  if (cacheable) elementDigests.set(e, d);
+  return d;
+}
+
+/**
+ * The digest of an element table (and the pointers in it, in order): the elements' digests
+ * combined (xor, with their count), each computed once per element. A copy that changed one PTE
+ * hashes that PTE, not all 512.
+ */
+function itemsText(items: Record<string, unknown>): ObjectText {
+  const hit = itemsTexts.get(items);
+  if (hit) return hit;
+  const from = copiedFrom.get(items) as Record<string, unknown> | undefined;
+  const inherited = from && itemsTexts.get(from);
+  if (from && inherited && sameElements(items, from)) {
+    itemsTexts.set(items, inherited);
+    return inherited;
+  }
+  let a = 0;
+  let b = 0;
+  let n = 0;
+  const ptrs: number[] = [];
+  for (const k in items) {
+    const e = items[k];
+    if (e === undefined) continue;
+    const d = elementDigest(k, e);
+    a ^= d.a;
+    b ^= d.b;
+    n++;
+    for (const p of d.ptrs) ptrs.push(p);
+  }
+  const t = { text: `${n}.${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}`, ptrs };
+  itemsTexts.set(items, t);
   return t;
+}
+
+/**
+ * The text of a PTE table or the memmap: its other fields as JSON, and the digest of its elements
+ * (cached per element table; a copy that changed one PTE re-serialises that PTE, not all 512).
+ */
+function elementsJson(v: unknown, ptrs: number[]): string {
+  const arr = (x: unknown): x is { t: 'arr'; items: Record<string, unknown> } => x !== null && typeof x === 'object' && (x as { t?: unknown }).t === 'arr';
+  const rec = v as { t?: unknown; fields?: Record<string, unknown> };
+  const entries = arr(v) ? v : rec.t === 'rec' && rec.fields && arr(rec.fields.entries) ? rec.fields.entries : undefined;
+  if (!entries) return jsonOf(v, ptrs);
+  const head = entries === v ? { ...entries, items: null } : { ...rec, fields: { ...rec.fields, entries: { ...entries, items: null } } };
+  const text = jsonOf(head, ptrs);
+  const items = itemsText(entries.items);
+  for (const p of items.ptrs) ptrs.push(p);
+  return `${text}#${items.text}`;
 }
 
 /**

@@ -201,12 +201,24 @@ function copyObject(o: HeapObj): HeapObj {
     const fields: Record<string, Value> = {};
     for (const k in v.fields) {
       const f = v.fields[k];
-      fields[k] = k === 'entries' && isArr(f) ? { ...f, items: { ...f.items } } : deepCopy(f);
+      fields[k] = k === 'entries' && isArr(f) ? { ...f, items: copyItems(f.items) } : deepCopy(f);
     }
     return { ...o, v: { ...v, fields } };
   }
-  if (o.kind === 'page' && isArr(v)) return { ...o, v: { ...v, items: { ...v.items } } };
+  if (o.kind === 'page' && isArr(v)) return { ...o, v: { ...v, items: copyItems(v.items) } };
   return deepCopy(o);
+}
+
+/**
+ * Which element table each shared copy was made from: a copy whose elements are all still the
+ * original's (it was only read) can reuse the original's text in the explorer's state keys.
+ */
+export const copiedFrom = new WeakMap<object, object>();
+
+function copyItems(items: Record<number, Value>): Record<number, Value> {
+  const copy = { ...items };
+  copiedFrom.set(copy, items);
+  return copy;
 }
 
 /** Before a store inside one element of a PTE table or the memmap: that element, copied if it is still shared (see copyObject). */
