@@ -14,6 +14,7 @@ import { REPO } from '../helpers/parser';
 
 const { trees, source } = kernelTrees();
 const FIX = path.join(REPO, 'test/fixtures/known/test-hmm-read-retry.patch');
+const FIX_UNBOUNDED = path.join(REPO, 'test/fixtures/known/test-hmm-read-retry-unbounded.patch');
 const ZAP = 'exclusive-then-zap';
 const KNOWN = 'test-hmm-exclusive-no-read-retry';
 
@@ -72,10 +73,20 @@ for (const label of ['v6.12.107', 'v6.18.15']) {
 }
 
 const V618 = trees.find((t) => path.basename(t) === 'v6.18.15');
-test('v6.18.15 + a test_hmm fix (read_begin/read_retry, own MMU_NOTIFY_EXCLUSIVE ignored): compare reports the known finding fixed, nothing new', { skip: V618 ? false : `no v6.18.15 tree in ${source}` }, async () => {
+test('v6.18.15 + a test_hmm fix (read_begin/read_retry, own MMU_NOTIFY_EXCLUSIVE ignored, bounded retries): compare reports the known finding fixed, nothing new', { skip: V618 ? false : `no v6.18.15 tree in ${source}` }, async () => {
   const r = await run('compare', '--tree', V618!, '--patch', FIX, '--scenario', `${ZAP},exclusive-two-devices,exclusive-then-cpu-write`);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /\n0 new violations, 1 fixed, in 3 scenarios\n/);
   assert.match(r.out, new RegExp(`\\n {2}${ZAP} +fixed no-stale-device-mapping \\(known finding\\s+${KNOWN}\\);\\s+no new\\s+violation`));
   assert.match(r.out, /\n {2}exclusive-two-devices +no new violation/);
+});
+
+test('v6.18.15 + the same fix with an unbounded retry loop: compare reports the livelock as a new progress violation (exit 1)', { skip: V618 ? false : `no v6.18.15 tree in ${source}` }, async () => {
+  // After one lost race, each retry faults the mirror's own device-exclusive entry back, and that
+  // fault's invalidation (no owner to ignore) fails the re-check again.
+  const r = await run('compare', '--tree', V618!, '--patch', FIX_UNBOUNDED, '--scenario', ZAP, '--max-seconds', '8');
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /\n1 new violation, 1 fixed, in 1 scenario\n/);
+  assert.match(r.out, new RegExp(`\\n {2}${ZAP} +NEW progress`));
+  assert.match(r.out, /dev0 does not finish: step bound \(\d+ instructions\) hit[\s\S]*lib\/test_hmm\.c/);
 });

@@ -209,6 +209,16 @@ export const CONSTANTS: Record<string, Value> = {
   VM_GROWSUP: 0,
   VM_ACCESS_FLAGS: BIT(0) | BIT(1) | BIT(2),
 
+  // ---- folio_pte_batch() flags (fpb_t), mm/internal.h. v6.18 (since v6.17) says what a batch respects;
+  // v6.12 (v6.9-v6.16) said what it ignores. The names differ, so both sets are here.
+  FPB_RESPECT_DIRTY: BIT(0),
+  FPB_RESPECT_SOFT_DIRTY: BIT(1),
+  FPB_RESPECT_WRITE: BIT(2),
+  FPB_MERGE_WRITE: BIT(3),
+  FPB_MERGE_YOUNG_DIRTY: BIT(4),
+  FPB_IGNORE_DIRTY: BIT(0),
+  FPB_IGNORE_SOFT_DIRTY: BIT(1),
+
   // ---- GUP flags: include/linux/mm_types.h (public enum) and mm/internal.h (internal enum), v6.18
   FOLL_WRITE: BIT(0),
   FOLL_GET: BIT(1),

@@ -82,6 +82,10 @@ export const PGTABLE = [
     clearRange(ctx, ptePtrArg(ctx, a[2], 'pte_clear'), 1);
     return 0;
   }),
+  def('mm', 'clear_full_ptes', 'clears nr present PTEs whose A/D bits the caller does not need (anonymous zap)', pteWrite, (ctx, a) => {
+    clearRange(ctx, ptePtrArg(ctx, a[2], 'clear_full_ptes'), ctx.int(a[3], 'nr'));
+    return 0;
+  }),
   def('mm', 'clear_not_present_full_ptes', 'clears nr non-present PTEs', pteWrite, (ctx, a) => {
     clearRange(ctx, ptePtrArg(ctx, a[2], 'clear_not_present_full_ptes'), ctx.int(a[3], 'nr'));
     return 0;

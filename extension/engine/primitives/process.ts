@@ -71,10 +71,27 @@ export const PROCESS = [
     if (refs === 0) ctx.store({ ...folio, path: ['freed'] }, 1);
     return 0;
   }),
+  def('mm', '__tlb_remove_folio_pages', "zap's mmu_gather takes nr pages of a folio to free after the TLB flush: the model flushes at once, so their references go now; 0 (the batch is not full)", { writes: ['folio refcount'], sched: true }, (ctx, a) => {
+    const folio = folioOf(ctx.s, ctx.ptr(a[1], 'page'));
+    const refs = (recOf(ctx.s, folio.obj).fields._refcount as number) - ctx.int(a[2], 'nr_pages');
+    ctx.store({ ...folio, path: ['_refcount'] }, refs);
+    if (refs < 0) ctx.warn(`__tlb_remove_folio_pages: refcount underflow on ${meta(ctx.s, folio.obj).label}`);
+    if (refs <= 0) ctx.store({ ...folio, path: ['freed'] }, 1);
+    return 0;
+  }),
   def('misc', 'memset', 'fills an array or struct with a byte value (0 is what kernel code uses)', { writes: ['memory'] }, (ctx, a) => {
     const p = ctx.ptr(a[0], 'memset');
-    const v = ctx.load(p);
     const fill = ctx.int(a[1], 'value');
+    // A pointer to an array's element (an array passed as `int *`, as init_rss_vec() does): the
+    // elements from there to the array's end (the model's sizeof is not the kernel's, so the byte
+    // count cannot say how many).
+    const last = p.path.at(-1);
+    const outer = typeof last === 'number' ? ctx.load({ ...p, path: p.path.slice(0, -1) }) : undefined;
+    if (typeof last === 'number' && typeof outer === 'object' && outer !== null && outer.t === 'arr') {
+      for (let i = last; i < Math.min(outer.length, last + 4096); i++) ctx.store({ ...p, path: [...p.path.slice(0, -1), i] }, fill);
+      return a[0];
+    }
+    const v = ctx.load(p);
     if (typeof v === 'object' && v !== null && v.t === 'arr') {
       for (let i = 0; i < Math.min(v.length, 4096); i++) ctx.store({ ...p, path: [...p.path, i] }, fill);
     } else if (typeof v === 'object' && v !== null && v.t === 'rec') ctx.store(p, { ...v, fields: {}, zero: true });

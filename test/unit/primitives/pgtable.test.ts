@@ -67,6 +67,11 @@ test('set_ptes advances the pfn; get_and_clear_full_ptes gathers dirty/young and
   assert.deepEqual(readPte(w.s, next(w.pte, 1)), sw, 'a non-present PTE is copied as it is');
   call(ctx, 'clear_not_present_full_ptes', w.mmP, ADDR, w.pte, 2, 0);
   assert.deepEqual([readPte(w.s, w.pte), readPte(w.s, next(w.pte, 1))], [NONE, NONE]);
+
+  // The anonymous zap of v6.16+: present PTEs cleared without gathering their A/D bits.
+  call(ctx, 'set_ptes', w.mmP, ADDR, w.pte, presentPte(w.pfn, { dirty: true }), 3);
+  call(ctx, 'clear_full_ptes', w.mmP, ADDR, w.pte, 2, 0);
+  assert.deepEqual([readPte(w.s, w.pte), readPte(w.s, next(w.pte, 1)), readPte(w.s, next(w.pte, 2))], [NONE, NONE, presentPte(w.pfn + 2, { dirty: true })]);
 });
 
 test('ptep_set_wrprotect and the protection-change pair', () => {

@@ -55,6 +55,10 @@ test('kpsim_set_vm_flags, kpsim_pte_populated, kpsim_lookup_page, memset', () =>
   const l = locals(w.s, { rss: { t: 'arr', items: { 0: 5, 1: 7 }, length: 4 } });
   call(ctx, 'memset', member(l, 'rss'), 0, 32);
   assert.deepEqual(fieldOf(w.s, l, 'rss'), { t: 'arr', items: { 0: 0, 1: 0, 2: 0, 3: 0 }, length: 4 });
+  // init_rss_vec(rss): the array decayed to a pointer to its first element fills all of it.
+  const m = locals(w.s, { rss: { t: 'arr', items: {}, length: 4 } });
+  call(ctx, 'memset', { ...member(m, 'rss'), path: [...member(m, 'rss').path, 0] }, 0, 32);
+  assert.deepEqual(fieldOf(w.s, m, 'rss'), { t: 'arr', items: { 0: 0, 1: 0, 2: 0, 3: 0 }, length: 4 });
 });
 
 test('nouveau: a PFNMAP ioctl maps the page atomically, PFNCLR unmaps the range', () => {
