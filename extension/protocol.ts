@@ -24,8 +24,13 @@ export type HostMessage =
    * the webview frames far faster than a large object graph (the panel parses and checks it).
    */
   | { v: 1; type: 'traceText'; json: string; step: number; sentAt?: number; counterexample?: number }
-  /** The simulation panel shows a "Compare before/after" report (its counterexamples a click away). */
-  | { v: 1; type: 'compareReport'; report: CompareView }
+  /**
+   * The simulation panel shows a "Compare before/after" report (its counterexamples a click away).
+   * `saved`: the id the host keeps it under for a window reload (the webview saves only that).
+   */
+  | { v: 1; type: 'compareReport'; report: CompareView; saved?: string }
+  /** The comparison report the panel holds is now saved for a window reload, under this id. */
+  | { v: 1; type: 'reportSaved'; saved: string }
   /** Move the panel to a step (the debug session follows the trace). */
   | { v: 1; type: 'goto'; step: number }
   /** The simulation panel before its trace arrives: what the host is doing (indexing, simulating). */
@@ -108,19 +113,25 @@ export function isPanelTrace(x: unknown): x is SimulationResult {
   return panelTraceProblem(x) === undefined;
 }
 
-/** What the simulation panel saves with setState; its WebviewPanelSerializer gets it back after a window reload. */
-export interface PanelState {
-  v: 1;
-  trace: SimulationResult;
-  step: number;
-  speed?: string;
-  changesOnly?: boolean;
-}
+/**
+ * What the simulation panel saves with setState; its WebviewPanelSerializer gets it back after a
+ * window reload: a trace and its step, or a comparison report (`report`: the id the host saved it
+ * under), with the counterexample of it being shown, if any (then the trace is that one).
+ */
+export type PanelState =
+  | { v: 1; trace: SimulationResult; step: number; speed?: string; changesOnly?: boolean; report?: string; counterexample?: number }
+  | { v: 1; report: string; trace?: undefined };
+
+/** The id a saved comparison report goes by (its file's name in the extension's storage). */
+export const isSavedReportId = (x: unknown): x is string => isStr(x) && /^[a-z0-9-]{8,64}$/.test(x);
 
 export function isPanelState(x: unknown): x is PanelState {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Record<string, unknown>;
-  return o.v === 1 && isInt(o.step) && o.step >= -1 && (o.speed === undefined || isStr(o.speed)) && isPanelTrace(o.trace);
+  if (o.v !== 1) return false;
+  if (o.report !== undefined && !isSavedReportId(o.report)) return false;
+  if (o.trace === undefined) return o.report !== undefined;
+  return isInt(o.step) && o.step >= -1 && (o.speed === undefined || isStr(o.speed)) && isOptIndex(o.counterexample) && isPanelTrace(o.trace);
 }
 
 function isCallNode(x: unknown, depth = 0): x is CallNode {
@@ -173,7 +184,8 @@ const hostChecks: Record<HostMessage['type'], Check> = {
   error: (o) => isStr(o.message),
   trace: (o) => isPanelTrace(o.trace) && isInt(o.step) && (o.sentAt === undefined || typeof o.sentAt === 'number') && isOptIndex(o.counterexample),
   traceText: (o) => isStr(o.json) && o.json.length < 500_000_000 && isInt(o.step) && (o.sentAt === undefined || typeof o.sentAt === 'number') && isOptIndex(o.counterexample),
-  compareReport: (o) => isCompareView(o.report),
+  compareReport: (o) => isCompareView(o.report) && (o.saved === undefined || isSavedReportId(o.saved)),
+  reportSaved: (o) => isSavedReportId(o.saved),
   goto: (o) => isInt(o.step) && o.step >= -1,
   status: (o) => isStr(o.message),
 };

@@ -27,9 +27,10 @@ performance.mark('kp-script-start');
 const vscode = acquireVsCodeApi();
 const body = document.body;
 // After a window reload: the trace, the step and the settings saved before it.
-const saved = ((): PanelState | undefined => {
+// (A comparison report comes back from the host, which kept it: the state has only its id.)
+const saved = ((): Extract<PanelState, { trace: object }> | undefined => {
   const st = vscode.getState();
-  return isPanelState(st) ? st : undefined;
+  return isPanelState(st) && st.trace !== undefined ? st : undefined;
 })();
 for (const k of ['tCommand', 'tCreated'] as const) {
   const v = Number(body.dataset[k]);
@@ -692,6 +693,8 @@ document.addEventListener('keydown', (ev) => {
 /** What the panel shows: a trace (also before any content arrives), or the comparison report. */
 let mode: 'trace' | 'report' = 'trace';
 let report: CompareView | undefined;
+/** The id the host keeps the report under for a window reload (the state saves only that). */
+let savedReport: string | undefined;
 /** Which of the report's counterexamples the trace is. */
 let shownCounterexample: number | undefined;
 
@@ -721,7 +724,10 @@ function showReport(view: CompareView): void {
 
 /** The trace arrived: the way back to the report, if it is one of its counterexamples (else the report is forgotten). */
 function traceArrived(counterexample: number | undefined): void {
-  if (counterexample === undefined) report = undefined;
+  if (counterexample === undefined) {
+    report = undefined;
+    savedReport = undefined;
+  }
   shownCounterexample = report ? counterexample : undefined;
   const v = report?.scenarios.flatMap((s) => s.violations.map((x) => ({ s: s.id, x }))).find((e) => e.x.counterexample === shownCounterexample);
   reportNav.hidden = shownCounterexample === undefined;
@@ -739,6 +745,8 @@ function backToReport(): void {
   const k = shownCounterexample;
   setMode('report');
   send({ v: PROTOCOL_VERSION, type: 'backToReport' });
+  if (saveTimer) clearTimeout(saveTimer);
+  saveState();
   // Where the reader left: the violation whose counterexample it was.
   for (const e of Array.from(reportView.querySelectorAll<HTMLElement>('.cmp-violation.last-shown'))) e.classList.remove('last-shown');
   const box = k === undefined ? null : reportView.querySelector<HTMLElement>(`.cmp-violation[data-counterexample="${k}"]`);
@@ -777,7 +785,12 @@ function saveStateSoon(): void {
 
 function saveState(): void {
   saveTimer = undefined;
-  if (trace) vscode.setState({ v: 1, trace, step: pos, speed, changesOnly } satisfies PanelState);
+  // The report: its id (the host keeps the report); a counterexample of it: the trace and the id.
+  if (mode === 'report') vscode.setState(savedReport ? ({ v: 1, report: savedReport } satisfies PanelState) : undefined);
+  else if (trace) {
+    const of = savedReport && shownCounterexample !== undefined ? { report: savedReport, counterexample: shownCounterexample } : {};
+    vscode.setState({ v: 1, trace, step: pos, speed, changesOnly, ...of } satisfies PanelState);
+  }
 }
 
 // ---- messages from the host ------------------------------------------------------------------
@@ -830,10 +843,15 @@ function receive(m: HostMessage): void {
       break;
     case 'compareReport':
       showReport(m.report);
-      // A reload would bring back a trace the report replaced: nothing, rather than that.
+      savedReport = m.saved;
+      // A reload brings back the report if the host kept it; else nothing, rather than a trace it replaced.
       if (saveTimer) clearTimeout(saveTimer);
-      saveTimer = undefined;
-      vscode.setState(undefined);
+      saveState();
+      break;
+    case 'reportSaved':
+      savedReport = m.saved;
+      if (mode === 'report') saveState();
+      else saveStateSoon();
       break;
     case 'status':
       // Before the first trace, or while a new run for this panel is under way (cleared when it comes).

@@ -66,15 +66,20 @@ export async function compareBeforeAfter(ctx: Ctx, panels: SimulationPanels, sto
   // The lines that ran are the patch's images: the panel highlights them in the diff's documents.
   const documentsOf = (side: 'before' | 'after') => (rel: string): vscode.Uri | undefined => (mine.has(rel) ? patchDocUri({ ...ref, side, path: rel }) : undefined);
   const sourceColumn = vscode.window.activeTextEditor?.viewColumn ?? vscode.ViewColumn.One;
+  const view = compareView(outcome.report, outcome.traces, found.patch.label);
+  const variantOf = (side: 'before' | 'after'): string => `${side === 'after' ? 'with' : 'before'} ${label}`;
   const comparison: PanelComparison = {
-    view: compareView(outcome.report, outcome.traces, found.patch.label),
+    view,
     text: outcome.text,
     label,
     counterexample: (k) => {
       const t = outcome.traces[k];
       if (!t || !isPanelTrace(t.trace)) return undefined;
-      const variant = `${t.side === 'after' ? 'with' : 'before'} ${label}`;
-      return { trace: t.trace as PanelTraceFile, init: { scenario: t.scenario, tree: t.trace.tree, root, sourceColumn, variant, documentFor: documentsOf(t.side) } };
+      return { trace: t.trace as PanelTraceFile, init: { scenario: t.scenario, tree: t.trace.tree, root, sourceColumn, variant: variantOf(t.side), documentFor: documentsOf(t.side) } };
+    },
+    saved: {
+      v: 1, label, text: outcome.text, view, root,
+      counterexamples: outcome.traces.map((t) => (isPanelTrace(t.trace) ? { scenario: t.scenario, side: t.side, variant: variantOf(t.side), trace: t.trace } : null)),
     },
   };
   const init = { scenario: scenarios[0], tree: path.basename(root), root, sourceColumn, heading: { title: `Compare before/after ${label}`, status: 'Loading the report…' } };

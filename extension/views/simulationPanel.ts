@@ -1,3 +1,4 @@
+import { randomUUID } from 'crypto';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
@@ -5,6 +6,7 @@ import { renderAscii, verdict } from '../engine/trace/ascii';
 import { type HostMessage, PROTOCOL_VERSION, type WebviewMessage, isPanelState, parseWebviewMessage } from '../protocol';
 import { type PanelTraceFile, findTraceRoot, traceFilePath } from '../run/panelTrace';
 import type { CompareView } from './compareView';
+import { ComparisonStore, type SavedComparison } from './savedComparison';
 import type { TraceDocuments } from './traceDocument';
 import { webviewHtml } from './webviewHtml';
 
@@ -42,6 +44,24 @@ export interface PanelComparison {
   label: string;
   /** Counterexample k (CompareViolationView.counterexample): its trace, and the run it comes from. */
   counterexample(k: number): { trace: PanelTraceFile; init: PanelInit } | undefined;
+  /** All of it as data, kept for a window reload (the report comes back in its panel). */
+  saved?: SavedComparison;
+}
+
+/**
+ * A comparison back from its saved file (after a window reload). The counterexamples ran on the
+ * tree and on its patched version in memory: the after side's lines are not the files on disk, so
+ * the editor follows only the before side's.
+ */
+export function comparisonFromSaved(saved: SavedComparison, sourceColumn?: vscode.ViewColumn): PanelComparison {
+  return {
+    view: saved.view, text: saved.text, label: saved.label, saved,
+    counterexample: (k) => {
+      const c = saved.counterexamples[k];
+      if (!c) return undefined;
+      return { trace: c.trace as PanelTraceFile, init: { scenario: c.scenario, tree: c.trace.tree, root: c.side === 'before' ? saved.root : undefined, sourceColumn, variant: c.variant } };
+    },
+  };
 }
 
 /** The save dialog, replaceable in the extension-host tests (a real dialog would wait for a click). */
@@ -67,8 +87,12 @@ export function candidateRoots(extra: (string | undefined)[] = []): string[] {
 export class SimulationPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
   private readonly panels = new Set<SimulationPanel>();
   dialogs: PanelDialogs = { save: (o) => vscode.window.showSaveDialog(o) };
+  /** Comparison reports kept for a window reload. */
+  readonly reports: ComparisonStore;
 
-  constructor(readonly ctx: Ctx, readonly traces: TraceDocuments) {}
+  constructor(readonly ctx: Ctx, readonly traces: TraceDocuments) {
+    this.reports = new ComparisonStore(vscode.Uri.joinPath(ctx.extension.globalStorageUri, 'compare-reports'));
+  }
 
   register(): vscode.Disposable {
     return vscode.Disposable.from(
@@ -125,21 +149,39 @@ export class SimulationPanels implements vscode.WebviewPanelSerializer, vscode.D
     return p;
   }
 
-  /** After a window reload: the panel comes back with the trace and step its webview saved. */
-  deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+  /**
+   * After a window reload: the panel comes back with the trace and step its webview saved, or with
+   * the comparison report it showed (and the counterexample of it it was on).
+   */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     panel.webview.options = this.webviewOptions();
     if (!isPanelState(state)) {
       this.ctx.output.warn('simulation panel: nothing to restore (no saved trace); closing it');
       panel.dispose();
-      return Promise.resolve();
+      return;
     }
+    const column = panel.viewColumn && panel.viewColumn > vscode.ViewColumn.One ? panel.viewColumn - 1 : undefined;
+    if (state.report !== undefined) {
+      const saved = await this.reports.load(state.report);
+      if (typeof saved === 'string') {
+        this.ctx.output.warn(`simulation panel: cannot restore the comparison report: ${saved}; closing it`);
+        panel.dispose();
+        return;
+      }
+      const c = comparisonFromSaved(saved, column);
+      const p = this.adopt(panel, { scenario: saved.counterexamples.find((x) => x)?.scenario ?? 'compare', tree: path.basename(saved.root), root: saved.root, sourceColumn: column, heading: { title: `Compare before/after ${saved.label}`, status: 'Loading the report…' } });
+      p.showComparison(c, state.report);
+      const k = state.trace !== undefined ? state.counterexample : undefined;
+      if (state.trace !== undefined && k !== undefined) p.showCounterexample(k, state.step);
+      this.ctx.output.info(`simulation panel restored: the comparison report of ${saved.label}${k !== undefined ? `, at its counterexample ${k}` : ''}`);
+      return;
+    }
+    if (state.trace === undefined) return;
     const trace = state.trace as PanelTraceFile;
     const root = findTraceRoot(trace.tree, candidateRoots());
-    const column = panel.viewColumn && panel.viewColumn > vscode.ViewColumn.One ? panel.viewColumn - 1 : undefined;
     const p = this.adopt(panel, { scenario: trace.scenario.id, tree: trace.tree, root, sourceColumn: column });
     p.show(trace, state.step);
     this.ctx.output.info(`simulation panel restored: ${trace.scenario.id} on ${trace.tree} at step ${state.step}${root ? '' : ' (its tree is not open)'}`);
-    return Promise.resolve();
   }
 
   /** A debug session moved: the panels showing its scenario on its tree follow. */
@@ -202,6 +244,8 @@ export class SimulationPanel implements vscode.Disposable {
   private pending: PanelInit | undefined;
   /** The comparison report the panel holds, if any; `mode` says whether it or the trace is shown. */
   private comparisonShown: PanelComparison | undefined;
+  /** The id the report is saved under for a window reload, once it is. */
+  private savedId: string | undefined;
   private modeShown: 'trace' | 'report' = 'trace';
   /** Which of the comparison's counterexamples the trace is. */
   private counterexampleShown: number | undefined;
@@ -296,17 +340,37 @@ export class SimulationPanel implements vscode.Disposable {
     return this.modeShown;
   }
 
+  /** The id the comparison report is kept under for a window reload, once it is saved. */
+  get savedReportId(): string | undefined {
+    return this.savedId;
+  }
+
   /** Which of the comparison's counterexamples the trace is, if it is one. */
   get counterexample(): number | undefined {
     return this.counterexampleShown;
   }
 
-  /** Shows a comparison's report; its counterexamples are then one click away. */
-  showComparison(c: PanelComparison): void {
+  /**
+   * Shows a comparison's report; its counterexamples are then one click away. A comparison with
+   * its data is saved for a window reload (`savedId`: it already is, under that id).
+   */
+  showComparison(c: PanelComparison, savedId?: string): void {
     this.comparisonShown = c;
+    this.savedId = savedId;
     this.pending = undefined;
     this.reportDocument = undefined;
     this.reportDelivered = false;
+    if (c.saved && !savedId) {
+      const id = randomUUID();
+      const saved = c.saved;
+      const reports = this.manager.reports;
+      void reports.save(id, saved).then(() => {
+        if (this.comparisonShown !== c) return;
+        this.savedId = id;
+        // A webview that has the report already learns its id (a later report message carries it).
+        if (this.ready) this.post({ v: PROTOCOL_VERSION, type: 'reportSaved', saved: id });
+      }, (e: unknown) => this.manager.ctx.output.warn(`simulation panel: the comparison report is not kept for a window reload: ${e instanceof Error ? e.message : String(e)}`));
+    }
     this.showReport();
   }
 
@@ -326,20 +390,20 @@ export class SimulationPanel implements vscode.Disposable {
   private postReport(): void {
     const c = this.comparisonShown;
     if (!c || this.disposed) return;
-    void this.webviewPanel.webview.postMessage({ v: PROTOCOL_VERSION, type: 'compareReport', report: c.view } satisfies HostMessage).then((ok) => {
+    void this.webviewPanel.webview.postMessage({ v: PROTOCOL_VERSION, type: 'compareReport', report: c.view, ...(this.savedId ? { saved: this.savedId } : {}) } satisfies HostMessage).then((ok) => {
       if (ok && this.comparisonShown === c) this.reportDelivered = true;
     });
   }
 
-  /** Shows counterexample k of the report, animated like any trace; false when there is no such counterexample. */
-  showCounterexample(k: number): boolean {
+  /** Shows counterexample k of the report, animated like any trace (from `step`); false when there is no such counterexample. */
+  showCounterexample(k: number, step = -1): boolean {
     const cx = this.comparisonShown?.counterexample(k);
     if (!cx) {
       this.manager.ctx.output.warn(`simulation panel: the report has no counterexample ${k}`);
       return false;
     }
     this.pending = cx.init;
-    this.showTrace(cx.trace, -1, undefined, k);
+    this.showTrace(cx.trace, step, undefined, k);
     return true;
   }
 

@@ -201,4 +201,20 @@ test('"Compare before/after": the report in the panel, a counterexample from it 
     await panel().locator('#diagram [data-role="pte"]').first().waitFor({ timeout: 60000 });
     await shot('light-counterexample');
   });
+  await step('reload', async () => {
+    // Developer: Reload Window: the panel comes back on the counterexample, and its report with it.
+    const label = await panel().locator('.report-nav-label').innerText();
+    await sleep(700); // the panel saves its state 400 ms after it last moved
+    await runCommand('Developer: Reload Window');
+    await page.waitForEvent('load', { timeout: 30000 });
+    await panel().locator('#diagram [data-role="pte"]').first().waitFor({ timeout: 90000 });
+    await panel().locator('#back-to-report').waitFor({ timeout: 30000 });
+    assert.equal(await panel().locator('.report-nav-label').innerText(), label);
+    await shot('light-restored-counterexample');
+    await panel().locator('#back-to-report').click();
+    await panel().locator('#compare-summary').waitFor({ timeout: 30000 });
+    assert.equal(await panel().locator('#compare-summary .cmp-summary-line').innerText(), summary);
+    await page.locator('.tab', { hasText: 'Compare: [v1 2/2]' }).waitFor({ timeout: 10000 });
+    await shot('light-restored-report');
+  });
 });

@@ -118,6 +118,31 @@ suite('Race exploration in the extension host', () => {
     await panel.receive({ v: 1, type: 'compareText', action: 'open' });
     assert.ok(vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'untitled' && d.getText() === out.text), 'the report is open as text');
 
+    // A window reload: the webview saved only the report's id; the report, its text and its
+    // counterexamples come back from the file the host kept.
+    const id = await poll('the report kept for a reload', () => panel.savedReportId);
+    const restore = async (state: unknown): Promise<{ wp: vscode.WebviewPanel; p: (typeof panel) | undefined }> => {
+      const wp = vscode.window.createWebviewPanel('kernelPathSim.simulation', 'restored', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+      await api().panels.deserializeWebviewPanel(wp, state);
+      return { wp, p: api().panels.all.find((x) => x.webviewPanel === wp && !x.isDisposed) };
+    };
+    const again = (await restore({ v: 1, report: id })).p;
+    assert.ok(again, 'the report panel is back');
+    assert.strictEqual(again.mode, 'report');
+    assert.strictEqual(again.comparison?.text, out.text);
+    assert.deepStrictEqual(again.comparison.view, view);
+    await poll('the restored report delivered to its webview', () => again.reportDelivered);
+    const onCx = (await restore({ v: 1, trace: out.traces[k].trace, step: 3, report: id, counterexample: k })).p;
+    assert.ok(onCx, 'the panel on the counterexample is back');
+    assert.deepStrictEqual([onCx.mode, onCx.counterexample, onCx.variant, onCx.currentStep], ['trace', k, 'with [v1 2/2]', 3]);
+    await onCx.receive({ v: 1, type: 'backToReport' });
+    assert.strictEqual(onCx.mode, 'report', 'and its way back to the report');
+    // A report whose file is gone (or was never kept): the panel closes rather than come back empty.
+    const gone = await restore({ v: 1, report: '00000000-0000-4000-8000-000000000000' });
+    assert.strictEqual(gone.p, undefined);
+    again.dispose();
+    onCx.dispose();
+
     // Another simulation in the panel: the report is forgotten, not offered as a way back.
     await vscode.commands.executeCommand('kernelPathSim.simulatePath', { uri: vscode.Uri.joinPath(ws(), 'mm/rmap.c').toString(), name: 'make_device_exclusive', line: 1, scenario: 'exclusive-stays' });
     await poll('the panel showing the new run', () => (panel.variant === undefined && panel.trace?.scenario.id === 'exclusive-stays' ? true : undefined));

@@ -110,7 +110,11 @@ test('a trace the panel cannot show says what is wrong with it', () => {
 test('the panel state a reload restores', () => {
   assert.ok(isPanelState({ v: 1, trace: tinyTrace(), step: 0 }));
   assert.ok(isPanelState({ v: 1, trace: tinyTrace(), step: -1, speed: '10', changesOnly: true }));
-  for (const bad of [undefined, {}, { v: 1, trace: tinyTrace() }, { v: 1, trace: {}, step: 0 }, { v: 1, trace: tinyTrace(), step: -3 }, { v: 2, trace: tinyTrace(), step: 0 }, { v: 1, trace: tinyTrace(), step: 0, speed: 5 }]) {
+  // A comparison report (kept by the host under an id), and a counterexample of it being shown.
+  assert.ok(isPanelState({ v: 1, report: '3f1c9a2e-0b7d-4c55-9a51-2f7e8d6c1b90' }));
+  assert.ok(isPanelState({ v: 1, trace: tinyTrace(), step: 4, report: '3f1c9a2e-0b7d-4c55-9a51-2f7e8d6c1b90', counterexample: 1 }));
+  for (const bad of [undefined, {}, { v: 1, trace: tinyTrace() }, { v: 1, trace: {}, step: 0 }, { v: 1, trace: tinyTrace(), step: -3 }, { v: 2, trace: tinyTrace(), step: 0 }, { v: 1, trace: tinyTrace(), step: 0, speed: 5 },
+    { v: 1, report: '../../etc/passwd' }, { v: 1, report: 'ABC' }, { v: 1 }, { v: 1, trace: tinyTrace(), step: 0, report: 'abcdefgh-1', counterexample: -1 }]) {
     assert.equal(isPanelState(bad), false, JSON.stringify(bad)?.slice(0, 80));
   }
 });
@@ -147,6 +151,8 @@ const v0 = (r: Obj): Obj => (sc0(r).violations as Obj[])[0];
 test('comparison messages: well-formed ones pass', () => {
   assert.ok(isCompareView(tinyReport()));
   assert.ok(parseHostMessage({ v: 1, type: 'compareReport', report: tinyReport() }));
+  assert.ok(parseHostMessage({ v: 1, type: 'compareReport', report: tinyReport(), saved: '3f1c9a2e-0b7d-4c55-9a51-2f7e8d6c1b90' }), 'with the id it is kept under for a reload');
+  assert.ok(parseHostMessage({ v: 1, type: 'reportSaved', saved: '3f1c9a2e-0b7d-4c55-9a51-2f7e8d6c1b90' }));
   assert.ok(parseHostMessage({ v: 1, type: 'compareReport', report: withReport((r) => { r.scenarios = []; }) }), 'no scenario: still a report');
   assert.ok(parseHostMessage({ v: 1, type: 'compareReport', report: withReport((r) => { delete v0(r).counterexample; delete v0(r).at; v0(r).kind = 'fixed'; v0(r).caveat = 'the after tree was cut'; }) }));
   // A counterexample shown from the report says which; an unrelated trace does not.
@@ -187,7 +193,8 @@ test('comparison messages: malformed ones are rejected, down to one field of one
   }
   for (const b of [{ v: 1, type: 'compareReport' }, { v: 1, type: 'compareReport', report: [] }, { v: 2, type: 'compareReport', report: tinyReport() },
     { v: 1, type: 'traceText', json: '{}', step: 0, counterexample: -1 }, { v: 1, type: 'traceText', json: '{}', step: 0, counterexample: 1.5 },
-    { v: 1, type: 'trace', trace: tinyTrace(), step: 0, counterexample: '0' }]) {
+    { v: 1, type: 'trace', trace: tinyTrace(), step: 0, counterexample: '0' },
+    { v: 1, type: 'compareReport', report: tinyReport(), saved: '../report' }, { v: 1, type: 'reportSaved' }, { v: 1, type: 'reportSaved', saved: 7 }]) {
     assert.equal(parseHostMessage(b), undefined, JSON.stringify(b).slice(0, 120));
   }
   for (const b of [{ v: 1, type: 'showCounterexample' }, { v: 1, type: 'showCounterexample', index: -1 }, { v: 1, type: 'showCounterexample', index: 0.5 },
