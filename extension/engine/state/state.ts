@@ -262,6 +262,8 @@ export function recOf(s: State, id: number): Rec {
 /** The record a pointer points at, as `recOf` gives it (each field read is noted as one). */
 export function recAt(s: State, p: Ptr): Rec {
   const o = own(s, p.obj);
+  // A struct page is handed out to be read or written: this copy's own, not one it shares.
+  ownElement(s, o, [...p.path, '']);
   let r = o.v;
   for (const k of p.path) r = step(r, k, o.label);
   if (!isRec(r)) throw new ModelError(`${placeName(o, p.obj, p.path)} is not a struct`);

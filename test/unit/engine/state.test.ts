@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { alloc, canonical, cloneState, deepDiff, emptyState, forkState, load, obj, reading, recOf, store } from '../../../extension/engine/state/state';
 import { ptr } from '../../../extension/engine/state/values';
-import { addVma, mapPage, newFolio, newMm, pteAt } from '../../../extension/engine/world/layout';
+import { addVma, mapPage, newFolio, newMm, pageRec, pteAt } from '../../../extension/engine/world/layout';
 import { changedPaths, viewOf } from '../../../extension/engine/trace/view';
 
 function world() {
@@ -67,6 +67,11 @@ test('a forked PTE table or memmap shares its elements; a store inside a struct 
   assert.equal(pages(s.heap[memmap])[0x100].fields._mapcount, 1);
   store(c, ptr(memmap, 0x100, '_mapcount'), 6);
   assert.equal(pages(c.heap[memmap])[0x100].fields._mapcount, 6, 'a page this copy owns is written in place');
+  // A helper that changes the struct page it was handed (pageRec) changes this copy's only.
+  const g = forkState(c);
+  (pageRec(g, ptr(memmap, 0x100)).fields._mapcount as number)++;
+  assert.equal(pages(g.heap[memmap])[0x100].fields._mapcount, 7);
+  assert.equal(pages(c.heap[memmap])[0x100].fields._mapcount, 6);
   assert.equal(canonical(s), before, 'the parent is unchanged');
 });
 
