@@ -133,13 +133,11 @@ function nodeKey(n: Node): string {
 
 let prims: ReturnType<typeof kernelPrimitives> | undefined;
 
-
 /**
  * A path that runs this many instructions without finishing is a livelock, not a long run: the
  * longest scenario (the rmap walk over a 512-page THP) takes about 100 000. Replays use the same.
  */
 export const EXPLORE_LIMITS = { maxSteps: 400_000 } as const;
-
 
 /** Helpers that return the PTE they are given (what the code then compares or rebuilds). */
 const PTE_READERS = new Set(['ptep_get', 'ptep_get_lockless', 'ptep_clear_flush', 'ptep_get_and_clear', 'ptep_get_and_clear_full',
@@ -187,7 +185,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
 
   const root: Node = {
     s: prep.s, schedule: [], stuck: [], preemptions: 0, warnings: [], unmodelled: [],
-    dirty: dirtyPfns(prep.s), seen: new Map(), sleep: new Map(), origins: new Map()
+    dirty: dirtyPfns(prep.s), seen: new Map(), sleep: new Map(), origins: new Map(),
   };
   const visited = new Map<string, { preemptions: number; sleep: Set<string> }>();
   visited.set(keyOf(root), { preemptions: 0, sleep: new Set() });
@@ -355,7 +353,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     const child: Node = {
       s, schedule: path.schedule, stuck: [], current: id, preemptions,
       warnings: [...node.warnings, ...m.warnings], unmodelled: [...node.unmodelled, ...m.unmodelled],
-      dirty: [...dirty].sort((a, b) => a - b), seen, sleep: new Map(), origins
+      dirty: [...dirty].sort((a, b) => a - b), seen, sleep: new Map(), origins,
     };
     for (const u of m.unmodelled) if (!result.unmodelled.some((x) => x.name === u.name && x.file === u.file && x.line === u.line)) result.unmodelled.push(u);
     const t = s.threads.find((x) => x.id === id);

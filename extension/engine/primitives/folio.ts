@@ -23,7 +23,8 @@ function set(ctx: PrimCtx, p: Ptr, field: string, v: Value): void {
   ctx.store({ ...p, path: [field] }, v);
 }
 
-function addRef(ctx: PrimCtx, v: Value, delta: number, what: string): number {
+/** Adds `delta` references to the folio of `v` (a folio or a page); the folio is freed at zero. */
+export function addRef(ctx: PrimCtx, v: Value, delta: number, what: string): number {
   const { p, f } = touch(ctx, v, what);
   const refs = (f.fields._refcount as number) + delta;
   set(ctx, p, '_refcount', refs);

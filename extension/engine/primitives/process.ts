@@ -3,6 +3,7 @@ import { ModelError, alloc, deepCopy, meta, recOf } from '../state/state';
 import { type Ptr, type Value, isPtr, ptr, rec } from '../state/values';
 import { folioOf, mmRec, newMm, pagePtr, pageRec, ptePtr, readPte, vmaRec, pteAt } from '../world/layout';
 import { def } from './define';
+import { addRef } from './folio';
 import { pteArg, ptePtrArg } from './pgtable';
 
 function vmas(s: Parameters<typeof mmRec>[0], mm: number): { items: Record<number, Value>; length: number } {
@@ -72,11 +73,7 @@ export const PROCESS = [
     return 0;
   }),
   def('mm', '__tlb_remove_folio_pages', "zap's mmu_gather takes nr pages of a folio to free after the TLB flush: the model flushes at once, so their references go now; 0 (the batch is not full)", { writes: ['folio refcount'], sched: true }, (ctx, a) => {
-    const folio = folioOf(ctx.s, ctx.ptr(a[1], 'page'));
-    const refs = (recOf(ctx.s, folio.obj).fields._refcount as number) - ctx.int(a[2], 'nr_pages');
-    ctx.store({ ...folio, path: ['_refcount'] }, refs);
-    if (refs < 0) ctx.warn(`__tlb_remove_folio_pages: refcount underflow on ${meta(ctx.s, folio.obj).label}`);
-    if (refs <= 0) ctx.store({ ...folio, path: ['freed'] }, 1);
+    addRef(ctx, a[1], -ctx.int(a[2], 'nr_pages'), '__tlb_remove_folio_pages');
     return 0;
   }),
   def('misc', 'memset', 'fills an array or struct with a byte value (0 is what kernel code uses)', { writes: ['memory'] }, (ctx, a) => {

@@ -43,6 +43,17 @@ test('kpsim_zap_present clears the PTE, keeps dirty data in the folio and frees 
   assert.deepEqual([f.fields.dirty, f.fields._mapcount, f.fields._refcount, f.fields.freed], [1, 0, 0, 1]);
 });
 
+test('__tlb_remove_folio_pages drops the zapped pages\' references now (the model flushes the TLB at once)', () => {
+  const w = smallWorld({ write: true });
+  const ctx = testCtx(w.s);
+  const f = () => recOf(w.s, w.folio).fields;
+  f()._refcount = 3;
+  assert.equal(call(ctx, '__tlb_remove_folio_pages', null, w.page, 2, 0), 0, 'the batch is never full');
+  assert.deepEqual([f()._refcount, f().freed], [1, 0]);
+  call(ctx, '__tlb_remove_folio_pages', null, w.page, 1, 0);
+  assert.deepEqual([f()._refcount, f().freed], [0, 1], 'the last reference frees the folio');
+});
+
 test('kpsim_set_vm_flags, kpsim_pte_populated, kpsim_lookup_page, memset', () => {
   const w = smallWorld();
   const ctx = testCtx(w.s);
