@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { REPO, SHOTS, e2eSession, runCommand as runHarnessCommand, sleep } from './harness.mjs';
+import { REPO, SHOTS, choosePath, e2eSession, runCommand as runHarnessCommand, sleep } from './harness.mjs';
 
 const TREE = path.join(REPO, 'examples');
 const SERIES = path.join(REPO, 'test/fixtures/review/dirty-series.mbox');
@@ -65,12 +65,7 @@ test('"Compare before/after": the report in the panel, a counterexample from it 
   const patch = page.locator('.pane-body .monaco-list-row', { hasText: '[v1 2/2] mm/rmap: stop marking the folio dirty' });
   await step('open-series', async () => {
     await runCommand('Kernel Path Simulator: Open patch or series');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await sleep(300);
-    await input.fill(SERIES);
-    await sleep(300);
-    await page.keyboard.press('Enter');
+    await choosePath(page, SERIES);
     await patch.first().waitFor({ timeout: 30000 });
     // The patched file in the diff editor, as a reviewer has it: the panel opens beside it.
     await patch.first().click();

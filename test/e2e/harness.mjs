@@ -122,6 +122,23 @@ export async function quickOpen(page, file) {
 }
 
 /** Runs a command from the palette; retried while the extension's contributions are still loading. */
+/**
+ * Types a path into VS Code's simple file dialog and accepts it. The dialog fills its input with
+ * its starting folder a moment after it opens, which can overwrite what was typed: the path is
+ * typed again until it has stayed there.
+ */
+export async function choosePath(page, value) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  for (let attempt = 0; ; attempt++) {
+    await input.fill(value);
+    await new Promise((r) => setTimeout(r, 500));
+    if ((await input.inputValue()) === value) break;
+    if (attempt === 10) throw new Error(`the file dialog would not keep ${value} (it shows ${await input.inputValue()})`);
+  }
+  await page.keyboard.press('Enter');
+}
+
 export async function runCommand(page, title) {
   for (let attempt = 0; ; attempt++) {
     await page.keyboard.press('F1');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, SHOTS, SHARED_KERNEL, e2eSession, runCommand, waitForCount, sleep } from './harness.mjs';
+import { REPO, SHOTS, SHARED_KERNEL, choosePath, e2eSession, runCommand, waitForCount, sleep } from './harness.mjs';
 
 const TREE = path.join(SHARED_KERNEL, 'v6.12.107');
 const PATCHES = path.resolve(REPO, '../shared/patches');
@@ -27,12 +27,7 @@ test('the 04/12 mail: series view, diff editor on mm/rmap.c, hunk lenses, a comm
   await step('open-mail', async () => {
     await runCommand(page, 'Kernel Path Simulator: Open patch or series');
     // VS Code's own file dialog (the simple one in a browser): a path typed into its input.
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await sleep(300);
-    await input.fill(path.join(PATCHES, MAIL));
-    await sleep(300);
-    await page.keyboard.press('Enter');
+    await choosePath(page, path.join(PATCHES, MAIL));
   });
   // Without its cover letter in the input, the series is named after its patch.
   const series = page.locator('.pane-body .monaco-list-row', { hasText: 'v1 · 1/12 patches' });
