@@ -10,6 +10,7 @@ import { DEFAULT_LIMITS, type Limits, Machine, type TraceStep, type Unmodelled, 
 import { Layered, ModelCode, TreeCode } from './interp/source';
 import { modelFiles } from './model/files';
 import { kernelPrimitives } from './primitives/index';
+import { parseScheduleEntry, scheduleEntry } from './primitives/choices';
 import { untag } from './primitives/driver';
 import { scenarioById, SCENARIOS } from './scenarios/catalog';
 import type { Scenario, ThreadSpec } from './scenarios/types';
@@ -93,6 +94,7 @@ export const ASSUMPTIONS = [
   'x86-64 with 4 KiB pages; #if blocks in bodies are decided by the model\'s CONFIG_* choices (CONFIG_TRANSPARENT_HUGEPAGE, CONFIG_DEVICE_PRIVATE, CONFIG_MEM_SOFT_DIRTY on).',
   'The device-exclusive code runs from the tree. Around it the model supplies C dispatchers (kpsim/*.c): handle_mm_fault, GUP, rmap_walk and the MMU-notifier walk; missing, write-protect and THP faults are modelled, not run.',
   'Faults are taken without FAULT_FLAG_ALLOW_RETRY (folio_lock_or_retry sleeps for the lock); no fatal signals.',
+  'jiffies do not advance: a driver\'s timeout check is a choice. One run answers "not expired" unless told otherwise (the schedule, or a fixed choice); the race explorer tries both answers at every check.',
   'Anonymous private memory only; one mm unless the scenario forks.',
 ];
 
@@ -277,6 +279,13 @@ export function run(tree: EngineTree, sc: Scenario, options: SimulateOptions = {
     views = [];
     observe(-1);
   }
+  for (const e of options.schedule ?? []) {
+    try {
+      parseScheduleEntry(e);
+    } catch (err) {
+      throw new SimulationError((err as Error).message);
+    }
+  }
   const taken = schedule(m, s, options.schedule ? [...options.schedule] : []);
   m.finish();
   if (views) observe(m.trace.length - 1);
@@ -324,13 +333,18 @@ function schedule(m: Machine, s: State, order: string[] = []): string[] {
       }
       return taken;
     }
-    let pick = order.shift();
+    const entry = order.shift();
+    const wanted = entry === undefined ? undefined : parseScheduleEntry(entry);
+    let pick = wanted?.thread;
     if (pick === undefined || !live.includes(pick)) {
       pick = current && live.includes(current) && !stuck.has(current) ? current : live.find((id) => !stuck.has(id))!;
     }
-    taken.push(pick);
+    // A thread paused at an explored choice gets the entry's answer (the default without one).
+    const t = s.threads.find((x) => x.id === pick)!;
+    const answer = t.choice && wanted?.thread === pick && wanted.choice?.label === t.choice ? wanted.choice : undefined;
+    taken.push(answer ? scheduleEntry(pick, answer.label, answer.index) : pick);
     const before = s.steps;
-    const r = m.run(pick, true);
+    const r = m.run(pick, true, answer);
     if (r === 'blocked' && s.steps <= before + 1) stuck.add(pick);
     else stuck.clear();
     current = pick;

@@ -14,6 +14,7 @@ import { applyPatchToTree, fsTreeReader } from '../../extension/patches/apply';
 import { parseDiff } from '../../extension/patches/diff';
 import { FunctionLookup } from '../../extension/parsing/lookup';
 import { overlayIndex } from '../../extension/parsing/treeIndex';
+import { show } from '../../extension/engine/state/values';
 import { engineTree } from '../helpers/engine';
 import { kernelTrees } from '../helpers/kernelTrees';
 import { FIXTURES } from '../helpers/parser';
@@ -59,8 +60,9 @@ const CASES: Case[] = [
   // cannot race there: nouveau holds the folio lock until the page is mapped. lib/test_hmm.c has
   // no read_retry in dmirror_exclusive() at all, in either version.)
   // The released nouveau livelocks there once a retry happens (each retry faults its own entry back,
-  // an invalidation it cannot ignore; the model's timeout never expires): the search has no end, so
-  // it is cut by depth (deterministic), and a livelocking path by a smaller instruction bound.
+  // an invalidation it cannot ignore, until its timeout gives up; the notifier sequence numbers
+  // grow with each try, so no state repeats): the search has no end, so it is cut by depth
+  // (deterministic), and a livelocking path by a smaller instruction bound.
   {
     patch: 'v6.18.15-nouveau-no-read-retry.patch', tree: 'v6.18.15', scenario: 'exclusive-then-zap', driver: 'nouveau', expect: ['no-stale-device-mapping', 'secondary-mmu-coherence'],
     options: { maxDepth: 60, limits: { maxSteps: 100_000 } },
@@ -152,18 +154,41 @@ test('every mutant fixture names a known invariant, says what it does, and is a 
   }
 });
 
-test('v6.18.15: nouveau without its owner filter escapes only through the timeout choice, and then before trying at all', { skip: byLabel.has('v6.18.15') ? false : `no v6.18.15 tree in ${source}` }, async (t) => {
-  // The model's 'timeout' choice is one value for the whole run: 'not expired' (the default) at every
-  // check, so the livelock never ends, or 'expired' at the first check, so nouveau_atomic_range_fault
-  // returns -EBUSY before make_device_exclusive() runs once. The kernel's 1 s timeout (ending the
-  // livelock after some iterations) is neither; the explorer does not branch on choices.
+test('v6.18.15: nouveau\'s timeout is explored at every check; without its owner filter the request only ever gives up', { skip: byLabel.has('v6.18.15') ? false : `no v6.18.15 tree in ${source}` }, async (t) => {
+  // Each time_after() check is a scheduling point with two answers, so the explorer also follows
+  // the paths where nouveau_atomic_range_fault() gives up with -EBUSY, after any number of tries.
+  const released = await engineTree(byLabel.get('v6.18.15')!);
+  const results = (tree: EngineTree, extra: ExploreOptions = {}) => {
+    const seen = new Set<string>();
+    const r = explore(tree, 'exclusive-stays', { driver: 'nouveau', ...extra, onEnd: (s) => {
+      // What the request returned, on the paths where it returned (a livelock stops at the bound).
+      const dev = s.threads.find((x) => x.id === 'dev0');
+      if (dev?.status === 'done') seen.add(show(dev.result ?? null));
+    } });
+    return { r, results: [...seen].sort() };
+  };
+  const ok = results(released);
+  assert.deepEqual(ok.r.violations, []);
+  assert.ok(ok.r.complete, summary(ok.r));
+  assert.deepEqual(ok.results, ['-16', '0'], 'the request succeeds, or gives up when the timeout expires first');
+
   const tree = await patchedTree('v6.18.15', 'v6.18.15-nouveau-no-owner-filter.patch');
-  const r = simulate(tree, 'exclusive-stays', { driver: 'nouveau', choices: { timeout: 1 } });
+  const bad = results(tree);
+  assert.deepEqual(bad.r.violations.map((v) => v.invariant), ['progress']);
+  // Seen as a spin (the same state at the next check) or, as here where the notifier sequence
+  // numbers grow with each try, by the instruction bound.
+  assert.match(bad.r.violations[0].message, /only its timeout ends it|does not finish: step bound/);
+  assert.deepEqual(bad.results, ['-16'], 'every path that ends gives up');
+  // A schedule can give a check its answer: expired at the first check, before anything was tried.
+  const r = simulate(tree, 'exclusive-stays', { driver: 'nouveau', schedule: Array(8).fill('dev0/timeout=expired') });
   assert.equal(r.threads[0].result, -16);
+  assert.equal(r.schedule.filter((e) => e === 'dev0/timeout=expired').length, 1, r.schedule.join(','));
   assert.ok(!r.steps.some((s) => s.fn === 'make_device_exclusive'), 'the request gave up before converting anything');
-  const e = explore(tree, 'exclusive-stays', { driver: 'nouveau', choices: { timeout: 1 } });
-  assert.deepEqual(e.violations.map((v) => v.invariant), []);
-  t.diagnostic(`timeout expired: dev0 returned ${String(r.threads[0].result)} after ${r.steps.length} steps; explored: ${summary(e)}, no violation`);
+  // The scenario can still fix the choice for a whole run: then it is not explored.
+  const fixed = results(tree, { choices: { timeout: 1 } });
+  assert.deepEqual(fixed.r.violations, []);
+  assert.deepEqual(fixed.results, ['-16']);
+  t.diagnostic(`released: ${summary(ok.r)}; without the owner filter: ${summary(bad.r)}`);
 });
 
 for (const c of CASES) {

@@ -12,6 +12,7 @@
 import { type Code } from '../interp/code';
 import { Machine, type TraceStep, type Unmodelled, type Warning } from '../interp/machine';
 import { kernelPrimitives } from '../primitives/index';
+import { CHOICES, type ChoiceLabel, isChoiceLabel, scheduleEntry } from '../primitives/choices';
 import { scenarioById, SCENARIOS } from '../scenarios/catalog';
 import { type EngineTree, type SimulateOptions, SimulationError, prepare } from '../simulate';
 import { type HeapObj, type State, fieldName, forkState, load, reading } from '../state/state';
@@ -224,7 +225,12 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       }
       const runnable = live.filter((id) => !stuck.has(id));
       const ran: { id: string; fp: Footprint }[] = [];
-      for (const id of runnable) {
+      // Each runnable thread's transitions: one, or one per answer of the choice it paused at.
+      const moves = runnable.flatMap((id): { id: string; answer?: { label: ChoiceLabel; index: number } }[] => {
+        const label = s.threads.find((x) => x.id === id)?.choice;
+        return label && isChoiceLabel(label) ? CHOICES[label].map((_, index) => ({ id, answer: { label, index } })) : [{ id }];
+      });
+      for (const { id, answer } of moves) {
         const slept = node.sleep.get(id);
         if (slept) {
           result.pruned++;
@@ -236,24 +242,27 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
           bound('preemptions', maxPreemptions);
           continue;
         }
-        const child = step(node, id, preemptions);
+        const child = step(node, id, preemptions, answer);
         result.transitions++;
-        ran.push({ id, fp: child.fp });
         const n = child.node;
-        // Threads asleep at the parent stay asleep if they commute with this segment.
+        // Threads asleep at the parent stay asleep if they commute with this segment. A thread
+        // paused at a choice never sleeps: its answers are different transitions.
         if (por) {
           for (const [sid, sfp] of node.sleep) if (sid !== id && !conflicts(sfp, child.fp)) n.sleep.set(sid, sfp);
           // Earlier siblings that commute with this segment need not run first here.
-          for (const r of ran.slice(0, -1)) if (!conflicts(r.fp, child.fp)) n.sleep.set(r.id, r.fp);
+          for (const r of ran) if (r.id !== id && !conflicts(r.fp, child.fp)) n.sleep.set(r.id, r.fp);
         }
+        if (!answer) ran.push({ id, fp: child.fp });
         const key = nodeKey(n);
         // A segment that leads back to the state it started from: the thread spins. If no other
-        // thread can change anything (all stopped or stuck), it spins for ever.
+        // thread can change anything (all stopped or stuck), it spins for ever, or until its
+        // timeout expires (that answer is explored too): a retry loop that only gives up.
         if (key === nodeKey(node)) {
           const others = n.s.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed' && !waits(n.s, x.id));
-          if (!others.length) {
+          if (!others.length && !answer?.index) {
             const f = n.s.threads.find((x) => x.id === id)?.frames.at(-1);
-            report({ invariant: 'progress', thread: id, file: f?.file, message: `${id} loops without progress in ${f?.fn ?? '?'}: each iteration comes back to the same state and no other thread can change it` }, n);
+            const until = answer ? `; only its timeout ends it (${answer.label} is asked at each iteration)` : '';
+            report({ invariant: 'progress', thread: id, file: f?.file, message: `${id} loops without progress in ${f?.fn ?? '?'}: each iteration comes back to the same state and no other thread can change it${until}` }, n);
           }
           continue;
         }
@@ -317,20 +326,21 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   }
 
   /** Runs thread `id` from `node`'s state to its next scheduling point. */
-  function step(node: Node, id: string, preemptions: number): { node: Node; fp: Footprint } {
+  function step(node: Node, id: string, preemptions: number, answer?: { label: ChoiceLabel; index: number }): { node: Node; fp: Footprint } {
     const s = forkState(node.s);
     if (por) s.reads = new Map();
     const seen = new Map(node.seen);
     const origins = new Map(node.origins);
-    const path = { schedule: [...node.schedule, id], origins };
+    const path = { schedule: [...node.schedule, answer ? scheduleEntry(id, answer.label, answer.index) : id], origins };
     const m = machine(s, seen, origins, path);
     const dirty = new Set(node.dirty);
-    let r = m.run(id, true);
+    let r = m.run(id, true, answer);
     // While every other thread has stopped or waits for a lock, this thread is the only one that
     // can run: its next segments are one transition (no interleavings to choose). Replay takes the
     // same picks: one per segment while another thread is still alive.
     for (;;) {
-      if (r !== 'sched') break;
+      // Paused at a choice: the explorer branches there.
+      if (r !== 'sched' || s.threads.find((x) => x.id === id)?.choice) break;
       const others = s.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed');
       if (others.length && !others.every((x) => waits(s, x.id))) break;
       if (others.length) {

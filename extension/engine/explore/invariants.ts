@@ -52,7 +52,7 @@ export const INVARIANTS: readonly InvariantInfo[] = [
   },
   {
     id: 'progress', title: 'Retry loops make progress (no livelock)',
-    doc: 'A retry loop (mmu_interval_read_begin/read_retry, a GUP retry, goto again) ends: a loop that can cycle for ever without progress — for example a driver whose notifier does not filter the MMU_NOTIFY_EXCLUSIVE event its own make_device_exclusive() sends, so read_retry always fails — is a livelock.',
+    doc: 'A retry loop (mmu_interval_read_begin/read_retry, a GUP retry, goto again) ends: a loop that can cycle for ever without progress — for example a driver whose notifier does not filter the MMU_NOTIFY_EXCLUSIVE event its own make_device_exclusive() sends, so read_retry always fails — is a livelock. A loop that only ends when the driver\'s timeout expires (nouveau gives up after HMM_RANGE_DEFAULT_TIMEOUT with -EBUSY) is one too: the request never succeeds. The explorer tries both answers of every timeout check, so the paths that give up are checked as well.',
   },
   {
     id: 'no-write-without-vm-write', title: 'No writable PTE without VM_WRITE',

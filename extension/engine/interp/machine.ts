@@ -12,6 +12,7 @@ import {
 import { type Ptr, type Value, clone, isArr, isPtr, ptr, rec, samePtr, show } from '../state/values';
 import { intBin, intNot } from './arith';
 import type { BinOp, Code, LocalInit } from './code';
+import { EXPLORED_CHOICES } from '../primitives/choices';
 
 export interface CodeSource {
   /** The compiled definition of `name`, preferring one in `fromFile` (statics). */
@@ -73,6 +74,11 @@ export class Machine {
   readonly choicesMade: { label: string; picked: string; thread: string; file: string; line: number }[] = [];
   private current: TraceStep | undefined;
   private readonly codeCache: Map<string, Code>;
+  /** Explored choices not fixed by `choices`: a thread pauses before asking one (when stopping at scheduling points). */
+  private readonly paused: ReadonlySet<string>;
+  private stopping = false;
+  /** The answer this run gives to the choice the thread paused at. */
+  private answer: { label: string; index: number } | undefined;
 
   constructor(
     readonly s: State,
@@ -92,6 +98,7 @@ export class Machine {
     codeCache?: Map<string, Code>,
   ) {
     this.codeCache = codeCache ?? new Map<string, Code>();
+    this.paused = new Set(EXPLORED_CHOICES.filter((l) => this.choices[l] === undefined));
   }
 
   /** The compiled code this machine has loaded (frames refer to it by key). */
@@ -138,23 +145,29 @@ export class Machine {
    * Runs thread `id` until it finishes, blocks or fails; with `stopAtSched`, also right after a
    * call to a primitive that is a scheduling point.
    */
-  run(id: string, stopAtSched: boolean): RunResult {
+  run(id: string, stopAtSched: boolean, answer?: { label: string; index: number }): RunResult {
     const t = this.s.threads.find((x) => x.id === id);
     if (!t) throw new ModelError(`no thread ${id}`);
     if (t.status === 'done' || t.status === 'failed') return t.status;
     t.status = 'runnable';
     t.blockedOn = undefined;
-    for (;;) {
-      if (this.s.steps++ >= this.limits.maxSteps) return this.fail(t, `step bound (${this.limits.maxSteps} instructions) hit`);
-      let r: RunResult | undefined;
-      try {
-        r = this.exec(t);
-      } catch (e) {
-        if (e instanceof ModelError || e instanceof RangeError) return this.fail(t, e.message);
-        throw e;
+    this.stopping = stopAtSched;
+    this.answer = answer;
+    try {
+      for (;;) {
+        if (this.s.steps++ >= this.limits.maxSteps) return this.fail(t, `step bound (${this.limits.maxSteps} instructions) hit`);
+        let r: RunResult | undefined;
+        try {
+          r = this.exec(t);
+        } catch (e) {
+          if (e instanceof ModelError || e instanceof RangeError) return this.fail(t, e.message);
+          throw e;
+        }
+        if (r === 'sched' && !stopAtSched) continue;
+        if (r) return r;
       }
-      if (r === 'sched' && !stopAtSched) continue;
-      if (r) return r;
+    } finally {
+      this.answer = undefined;
     }
   }
 
@@ -418,6 +431,17 @@ export class Machine {
     }
     const prim = this.prims.get(name);
     if (prim) {
+      if (prim.choice && this.stopping && this.paused.has(prim.choice)) {
+        if (t.choice !== prim.choice) {
+          // An explored choice: stop before the call, so the next run of the thread can be given
+          // either answer (the explorer tries each).
+          f.stack.push(...(_fn ? [_fn] : []), ...args);
+          f.pc--;
+          t.choice = prim.choice;
+          return 'sched';
+        }
+        t.choice = undefined;
+      }
       this.observe.onPrimCall?.(t.id, name, args);
       const ctx = this.ctx(t, where);
       const r = prim.run(ctx, args);
@@ -476,7 +500,7 @@ export class Machine {
         ptr: (v, what) => this.asPtr(v, what, here()),
         int: (v, what) => this.asInt(v, what, here()),
         choose: (label, options, dflt) => {
-          const picked = this.choices[label] ?? dflt;
+          const picked = this.answer?.label === label ? this.answer.index : this.choices[label] ?? dflt;
           const [file, line] = here().split(':');
           this.choicesMade.push({ label, picked: options[picked] ?? String(picked), thread: t.id, file, line: Number(line) });
           this.current?.notes.push(`choice ${label}: ${options[picked]}`);

@@ -5,6 +5,7 @@
  */
 import type { Change, State, Thread } from '../state/state';
 import type { Ptr, Value } from '../state/values';
+import type { ChoiceLabel } from './choices';
 
 /** Returned by a primitive that cannot proceed (a lock is held): the call is retried later. */
 export class Blocked {
@@ -44,6 +45,8 @@ export interface Primitive {
   writes: string[];
   /** Another thread may run right after this call. */
   sched: boolean;
+  /** The call asks this choice (choices.ts): explored ones are a scheduling point before the call. */
+  choice?: ChoiceLabel;
   doc: string;
   run(ctx: PrimCtx, args: Value[]): Value | Blocked;
 }

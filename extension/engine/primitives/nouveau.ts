@@ -8,6 +8,7 @@ import { ModelError } from '../state/state';
 import { type Ptr, type Rec, type Value, isPtr, isRec, rec, samePtr } from '../state/values';
 import { pagePtr, pfnOfPage } from '../world/layout';
 import { def } from './define';
+import { CHOICES } from './choices';
 
 export const NVIF_CONSTANTS: Record<string, number> = {
   // Flags of a PFNMAP entry as the model reads them (drivers/gpu/drm/nouveau/include/nvif/if000c.h).
@@ -43,7 +44,10 @@ function markActed(ctx: PrimCtx, object: Ptr): void {
 }
 
 export const NOUVEAU = [
-  def('driver', ['time_after', 'time_before'], "a choice point: has the driver's timeout expired? (no, unless the scenario chooses 'expired')", {}, (ctx) => ctx.choose('timeout', ['not expired', 'expired'], 0)),
+  // jiffies stay 0 (timeout = jiffies + msecs_to_jiffies(...) = 0); whether the timeout has passed
+  // is the choice. The explorer tries both answers at every check.
+  def('driver', 'time_after', "a choice point: has the driver's timeout expired? (the explorer tries both; a single run: no, unless the scenario chooses 'expired')", { choice: 'timeout' }, (ctx) => ctx.choose('timeout', [...CHOICES.timeout], 0)),
+  def('driver', 'time_before', "a choice point: is it still before the driver's timeout? (the explorer tries both; a single run: yes, unless the scenario chooses 'expired')", { choice: 'timeout' }, (ctx) => 1 - ctx.choose('timeout', [...CHOICES.timeout], 0)),
   def('driver', ['msecs_to_jiffies', 'usecs_to_jiffies'], 'jiffies do not advance in the model: 0', {}, () => 0),
   def('driver', ['SVMM_DBG', 'SVMM_ERR', 'SVM_DBG', 'SVM_ERR', 'NV_DEBUG', 'NV_WARN', 'NV_ERROR', 'pr_debug', 'pr_info', 'pr_warn', 'pr_err', 'dev_dbg', 'dev_warn'], 'logging: nothing to model', {}, () => 0),
   def('driver', 'page_to_phys', 'physical address of a page', {}, (ctx, a) => pfnOfPage(ctx.s, ctx.ptr(a[0], 'page')) * 4096),

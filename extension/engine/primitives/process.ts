@@ -3,6 +3,7 @@ import { ModelError, alloc, deepCopy, meta, recOf } from '../state/state';
 import { type Ptr, type Value, isPtr, ptr, rec } from '../state/values';
 import { folioOf, mmRec, newMm, pagePtr, pageRec, ptePtr, readPte, vmaRec, pteAt } from '../world/layout';
 import { def } from './define';
+import { CHOICES } from './choices';
 import { addRef } from './folio';
 import { pteArg, ptePtrArg } from './pgtable';
 
@@ -96,7 +97,7 @@ export const PROCESS = [
     return a[0];
   }),
   def('misc', ['need_resched', 'spin_needbreak'], 'no rescheduling requests in the model: 0', {}, () => 0),
-  def('misc', ['fatal_signal_pending', 'signal_pending'], "a choice point: is a (fatal) signal pending? (no, unless the scenario chooses 'pending')", {}, (ctx) => ctx.choose('signal', ['none', 'pending'], 0)),
+  def('misc', ['fatal_signal_pending', 'signal_pending'], "a choice point: is a (fatal) signal pending? (no, unless the scenario chooses 'pending')", { choice: 'signal' }, (ctx) => ctx.choose('signal', [...CHOICES.signal], 0)),
   def('mm', ['should_zap_page', 'should_zap_folio'], 'zap_details filters nothing in the modelled zaps (no mapping to skip): 1', {}, () => 1),
   def('mm', ['zap_install_uffd_wp_if_needed', 'zap_drop_markers', 'zap_drop_file_uffd_wp'], 'no userfaultfd markers in the model: 0', {}, () => 0),
   def('rmap', ['page_try_dup_anon_rmap'], 'fork shares an anonymous page (pre-folio API): mapcount up, 0 (success)', { writes: ['mapcount'], sched: true }, (ctx, a) => {

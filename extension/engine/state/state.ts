@@ -37,6 +37,8 @@ export interface Thread {
   title: string;
   status: ThreadStatus;
   blockedOn?: string;
+  /** Paused right before a call that asks this explored choice (its next run answers it). */
+  choice?: string;
   frames: Frame[];
   result?: Value;
   error?: string;

@@ -7,6 +7,8 @@ import { ModelCode } from '../../../extension/engine/interp/source';
 import { emptyState } from '../../../extension/engine/state/state';
 import type { Value } from '../../../extension/engine/state/values';
 import { wasmService } from '../../helpers/parser';
+import { NOUVEAU } from '../../../extension/engine/primitives/nouveau';
+import { parseScheduleEntry, scheduleEntry } from '../../../extension/engine/primitives/choices';
 
 async function run(src: string, entry = 'f', args: Value[] = [], limits?: { maxLoop?: number }) {
   const parser = await wasmService();
@@ -148,4 +150,40 @@ test('#if blocks in bodies follow the model\'s CONFIG_* choices', async () => {
 test('file-scope ops tables and the file\'s own #defines are visible to its functions', async () => {
   const src = '#define MY_BIAS 5UL\nstruct ops { int (*fn)(int); };\nstatic int add_bias(int x) { return x + MY_BIAS; }\nstatic const struct ops my_ops = { .fn = add_bias };\nint f(void) { const struct ops *o = &my_ops; return o->fn(10) + my_ops.fn(1); }\n';
   assert.equal(await value(src), 21);
+});
+
+test('an explored choice (the timeout) is a scheduling point before the call; the next run gives the answer', async () => {
+  const parser = await wasmService();
+  const code = new ModelCode(parser, [{ name: 'test.c', text: 'int f(void) { int tries = 0; while (1) { if (time_after(0, 0)) return -EBUSY; if (++tries == 3) return tries; } }' }]);
+  const prims = new PrimitiveTable().addConstants({ EBUSY: 16 }).add(...NOUVEAU.filter((p) => p.name === 'time_after'));
+  const start = (choices?: Record<string, number>) => {
+    const m = new Machine(emptyState(), code, prims, { maxSteps: 100000, maxLoop: 1000, maxDepth: 32 }, choices);
+    return { m, t: m.spawn('t0', 'test', 'f', []) };
+  };
+  // Stopping at scheduling points: the thread pauses before each check, marked with the choice.
+  const a = start();
+  assert.equal(a.m.run('t0', true), 'sched');
+  assert.equal(a.t.choice, 'timeout');
+  assert.equal(a.m.run('t0', true), 'sched', 'not expired: the loop comes round to the next check');
+  assert.equal(a.t.choice, 'timeout');
+  assert.equal(a.m.run('t0', true, { label: 'timeout', index: 1 }), 'done');
+  assert.equal(a.t.result, -16, 'expired: -EBUSY');
+  assert.deepEqual(a.m.choicesMade.map((c) => c.picked), ['not expired', 'expired']);
+  // Running through (no scheduling points) or with the choice fixed by the scenario: no pause.
+  const b = start();
+  assert.equal(b.m.run('t0', false), 'done');
+  assert.equal(b.t.result, 3);
+  const c = start({ timeout: 1 });
+  assert.equal(c.m.run('t0', true), 'done');
+  assert.equal(c.t.result, -16);
+  assert.equal(c.t.choice, undefined);
+});
+
+test('schedule entries: a thread, or a thread with the answer to the choice it paused at', () => {
+  assert.deepEqual(parseScheduleEntry('cpu1'), { thread: 'cpu1' });
+  assert.deepEqual(parseScheduleEntry('dev0/timeout=expired'), { thread: 'dev0', choice: { label: 'timeout', index: 1 } });
+  assert.equal(scheduleEntry('dev0', 'timeout', 0), 'dev0');
+  assert.equal(scheduleEntry('dev0', 'timeout', 1), 'dev0/timeout=expired');
+  assert.throws(() => parseScheduleEntry('dev0/timeout=later'), /timeout is one of 'not expired', 'expired'/);
+  assert.throws(() => parseScheduleEntry('dev0/weather=rain'), /THREAD\/CHOICE=ANSWER \(choices: timeout, signal\)/);
 });
