@@ -15,10 +15,11 @@ import { kernelPrimitives } from '../primitives/index';
 import { CHOICES, type ChoiceLabel, isChoiceLabel, scheduleEntry } from '../primitives/choices';
 import { scenarioById, SCENARIOS } from '../scenarios/catalog';
 import { type EngineTree, type SimulateOptions, SimulationError, prepare } from '../simulate';
-import { type HeapObj, type State, fieldName, forkState, load, reading } from '../state/state';
+import { type HeapObj, type ObjKind, type State, fieldName, forkState, load, reading } from '../state/state';
 import { isPtr } from '../state/values';
 import { type ObjectText, dropDeadFrames, stateKey } from './stateKey';
 import { type Footprint, conflicts, emptyFootprint, footprintOf } from './footprint';
+import { type Decisions, NO_DECISIONS, PathMap, decisionList, extend, push, rangesText, withPfns } from './pathData';
 import type { Value } from '../state/values';
 import { type MappingOrigin, knownFindingOf } from './knownFindings';
 import { type Found, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from './invariants';
@@ -98,16 +99,16 @@ export interface ExploreResult {
 
 interface Node {
   s: State;
-  schedule: string[];
+  decisions: Decisions;
   stuck: string[];
   current?: string;
   preemptions: number;
   warnings: Warning[];
   unmodelled: Unmodelled[];
-  /** Pfns seen dirty so far on this path. */
-  dirty: number[];
+  /** Pfns seen dirty so far on this path (sorted; shared with the parent while unchanged). */
+  dirty: readonly number[];
   /** PTE value each thread last read or wrote ("thread|PTE 0x..."). */
-  seen: Map<string, Value>;
+  seen: PathMap<Value>;
   /** Threads whose next segment is known to commute with what ran since (sleep set). */
   sleep: Map<string, Footprint>;
   /** Where each device mapping on this path was installed ("<device> device PTE 0x..."). */
@@ -119,7 +120,7 @@ const keys = new WeakMap<Node, string>();
 let texts = new WeakMap<HeapObj, ObjectText>();
 
 function keyOf(n: Node): string {
-  return stateKey(n.s, { stuck: n.stuck, dirty: n.dirty, warnings: n.warnings.length }, texts);
+  return stateKey(n.s, { stuck: n.stuck, dirty: rangesText(n.dirty), warnings: n.warnings.length }, texts);
 }
 
 /** The key of a node already queued (computed once). */
@@ -139,6 +140,9 @@ let prims: ReturnType<typeof kernelPrimitives> | undefined;
  * longest scenario (the rmap walk over a 512-page THP) takes about 100 000. Replays use the same.
  */
 export const EXPLORE_LIMITS = { maxSteps: 400_000 } as const;
+
+/** Objects whose writes can change which pfns are dirty (dirtyPfns reads them). */
+const DIRTY_KINDS: ReadonlySet<ObjKind> = new Set<ObjKind>(['mm', 'pmdtable', 'pgtable', 'folio', 'page']);
 
 /** Helpers that return the PTE they are given (what the code then compares or rebuilds). */
 const PTE_READERS = new Set(['ptep_get', 'ptep_get_lockless', 'ptep_clear_flush', 'ptep_get_and_clear', 'ptep_get_and_clear_full',
@@ -169,13 +173,13 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     complete: true, bounds: [], maxDepth: 0, endStates: 0, violations: [], expected: [], missingExpected: [], known: [], unmodelled: [],
   };
   const fired = new Set<string>();
-  const report = (f: Found, n: { schedule: string[]; origins: Map<string, MappingOrigin> }): void => {
+  const report = (f: Found, n: { decisions: Decisions; origins: Map<string, MappingOrigin> }): void => {
     const origin = f.mapping && n.origins.get(`${f.mapping.device} device PTE 0x${f.mapping.addr.toString(16)}`);
     const k = options.known !== false ? knownFindingOf(f.invariant, origin) : undefined;
     const key = k ? `known:${k.id}` : f.invariant;
     if (fired.has(key)) return;
     fired.add(key);
-    const v: Violation = { ...f, schedule: [...n.schedule], steps: n.schedule.length };
+    const v: Violation = { ...f, schedule: decisionList(n.decisions), steps: n.decisions.length };
     if (k) result.known.push({ ...v, known: k.id, title: k.title, why: k.why });
     else result.violations.push(v);
   };
@@ -185,8 +189,8 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   };
 
   const root: Node = {
-    s: prep.s, schedule: [], stuck: [], preemptions: 0, warnings: [], unmodelled: [],
-    dirty: dirtyPfns(prep.s), seen: new Map(), sleep: new Map(), origins: new Map(),
+    s: prep.s, decisions: NO_DECISIONS, stuck: [], preemptions: 0, warnings: [], unmodelled: [],
+    dirty: dirtyPfns(prep.s), seen: new PathMap(), sleep: new Map(), origins: new Map(),
   };
   const visited = new Map<string, { preemptions: number; sleep: Set<string> }>();
   visited.set(keyOf(root), { preemptions: 0, sleep: new Set() });
@@ -219,7 +223,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
         continue;
       }
       if (depth >= maxDepth) {
-        if (process.env.KPSIM_EXPLORE_DEBUG && !result.bounds.length) process.stderr.write(`depth bound at ${node.schedule.join(',')}\n`);
+        if (process.env.KPSIM_EXPLORE_DEBUG && !result.bounds.length) process.stderr.write(`depth bound at ${decisionList(node.decisions).join(',')}\n`);
         bound('depth', maxDepth);
         continue;
       }
@@ -298,7 +302,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   return result;
 
   /** A machine running `s` for the explorer: step checks, the PTEs each thread read, where device mappings came from. */
-  function machine(s: State, seen: Map<string, Value>, origins: Map<string, MappingOrigin>, path: { schedule: string[]; origins: Map<string, MappingOrigin> }): Machine {
+  function machine(s: State, seen: PathMap<Value>, origins: Map<string, MappingOrigin>, path: { decisions: Decisions; origins: Map<string, MappingOrigin> }): Machine {
     return new Machine(s, code, table, limits, choices, {
       afterStep: (done: TraceStep) => {
         if (!done.changes.length) return;
@@ -329,11 +333,11 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   function step(node: Node, id: string, preemptions: number, answer?: { label: ChoiceLabel; index: number }): { node: Node; fp: Footprint } {
     const s = forkState(node.s);
     if (por) s.reads = new Map();
-    const seen = new Map(node.seen);
+    const seen = new PathMap(node.seen);
     const origins = new Map(node.origins);
-    const path = { schedule: [...node.schedule, answer ? scheduleEntry(id, answer.label, answer.index) : id], origins };
+    const path = { decisions: extend(node.decisions, answer ? scheduleEntry(id, answer.label, answer.index) : id), origins };
     const m = machine(s, seen, origins, path);
-    const dirty = new Set(node.dirty);
+    let dirty = node.dirty;
     let r = m.run(id, true, answer);
     // While every other thread has stopped or waits for a lock, this thread is the only one that
     // can run: its next segments are one transition (no interleavings to choose). Replay takes the
@@ -346,9 +350,9 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       if (others.length) {
         reading(s, () => {
           for (const f of checkState(s)) report(f, path);
-          for (const pfn of dirtyPfns(s)) dirty.add(pfn);
+          dirty = withPfns(dirty, dirtyPfns(s));
         });
-        path.schedule.push(id);
+        push(path.decisions, id);
       }
       r = m.run(id, true);
     }
@@ -359,11 +363,14 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     s.reads = undefined;
     dropDeadFrames(s, texts);
     const fp = reads ? footprintOf(node.s, s, reads) : emptyFootprint();
-    for (const pfn of reading(s, () => dirtyPfns(s))) dirty.add(pfn);
+    // Dirty data lives in PTEs and folios: a segment that wrote no page table, folio or struct
+    // page (its footprint says so) left the dirty pfns as they were.
+    const touchesDirty = !reads || [...fp.writes.keys()].some((o) => o < 0 || DIRTY_KINDS.has(s.heap[o]?.kind ?? 'frame'));
+    if (touchesDirty) dirty = withPfns(dirty, reading(s, () => dirtyPfns(s)));
     const child: Node = {
-      s, schedule: path.schedule, stuck: [], current: id, preemptions,
+      s, decisions: path.decisions, stuck: [], current: id, preemptions,
       warnings: [...node.warnings, ...m.warnings], unmodelled: [...node.unmodelled, ...m.unmodelled],
-      dirty: [...dirty].sort((a, b) => a - b), seen, sleep: new Map(), origins,
+      dirty, seen, sleep: new Map(), origins,
     };
     for (const u of m.unmodelled) if (!result.unmodelled.some((x) => x.name === u.name && x.file === u.file && x.line === u.line)) result.unmodelled.push(u);
     const t = s.threads.find((x) => x.id === id);

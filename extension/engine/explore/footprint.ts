@@ -4,7 +4,7 @@
  * memmap by page and field, other objects by top-level field). Two segments whose footprints do
  * not conflict commute: running them in either order gives the same state.
  */
-import { type ObjKind, type Reads, type State, keyDepth } from '../state/state';
+import { type ObjKind, type Reads, type State, copiedFrom, keyDepth, touchedItems } from '../state/state';
 import { type Value, isArr, isRec } from '../state/values';
 
 /** Keys inside one object; null: the whole object. */
@@ -85,12 +85,6 @@ export function same(a: unknown, b: unknown): boolean {
   return n === 0;
 }
 
-/** The keys of `a`, then those only `b` has. */
-function* keysOf(a: Record<string, unknown>, b: Record<string, unknown>): Generator<string> {
-  for (const k in a) yield k;
-  for (const k in b) if (!(k in a)) yield k;
-}
-
 /** The keys (at the object's depth) whose values differ between two versions of an object. */
 export function changedKeys(kind: ObjKind, a: Value, b: Value): Keys {
   const ka = children(a);
@@ -98,19 +92,33 @@ export function changedKeys(kind: ObjKind, a: Value, b: Value): Keys {
   if (!ka || !kb || (isRec(a) && isRec(b) && a.type !== b.type)) return null;
   const out = new Set<string>();
   const deep = keyDepth(kind) === 2;
-  for (const k of keysOf(ka, kb)) {
+  const visit = (k: string): void => {
     const x = ka[k];
     const y = kb[k];
-    if (x === y) continue;
+    if (x === y) return;
     const xa = deep ? children(x) : undefined;
     const yb = deep ? children(y) : undefined;
     if (!xa || !yb) {
       if (!same(x, y)) out.add(k);
-      continue;
+      return;
     }
-    for (const j of keysOf(xa, yb)) if (xa[j] !== yb[j] && !same(xa[j], yb[j])) out.add(`${k}.${j}`);
-  }
+    for (const j of keysToCompare(xa, yb)) if (xa[j] !== yb[j] && !same(xa[j], yb[j])) out.add(`${k}.${j}`);
+  };
+  for (const k of keysToCompare(ka, kb)) visit(k);
   return out;
+}
+
+/**
+ * The keys where `b` may differ from `a`: for an element table copied from `a` (a PTE table's
+ * entries, the memmap), the ones a store replaced (state.ts notes them); else all of both.
+ */
+function keysToCompare(a: Record<string, unknown>, b: Record<string, unknown>): Iterable<string> {
+  const touched = copiedFrom.get(b) === a ? touchedItems.get(b) : undefined;
+  if (touched) return touched;
+  const keys: string[] = [];
+  for (const k in a) keys.push(k);
+  for (const k in b) if (!(k in a)) keys.push(k);
+  return keys;
 }
 
 /**

@@ -145,7 +145,7 @@ export function checkState(s: State): Found[] {
 }
 
 /** After a source-line step that wrote model state: checks on what it wrote. */
-export function checkStep(s: State, step: TraceStep, seen: ReadonlyMap<string, Value>): Found[] {
+export function checkStep(s: State, step: TraceStep, seen: { get(key: string): Value | undefined }): Found[] {
   const out: Found[] = [];
   const at = { thread: step.thread, file: step.file, line: step.line };
   for (const c of step.changes) {

@@ -7,7 +7,7 @@
  * still in progress matter), the next free id.
  */
 import { createHash } from 'crypto';
-import { type HeapObj, type State, copiedFrom } from '../state/state';
+import { type HeapObj, type State, copiedFrom, touchedItems } from '../state/state';
 
 type Json = unknown;
 
@@ -114,17 +114,15 @@ interface ElementDigest {
 
 /** Digests of the elements of PTE tables and the memmap, which their copies share (state.ts copyObject). */
 const elementDigests = new WeakMap<object, ElementDigest>();
-/** Digests of whole element tables: a copy that was only read reuses its original's. */
-const itemsTexts = new WeakMap<object, ObjectText>();
-
-function sameElements(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  let n = 0;
-  for (const k in a) {
-    if (a[k] !== b[k]) return false;
-    n++;
-  }
-  return n === Object.keys(b).length;
+/** An element table's text, with the combined digest it was made from. */
+interface ItemsText extends ObjectText {
+  a: number;
+  b: number;
+  n: number;
 }
+
+/** Digests of whole element tables: a copy that was only read reuses its original's. */
+const itemsTexts = new WeakMap<object, ItemsText>();
 
 function elementDigest(k: string, e: unknown): ElementDigest {
   const cacheable = typeof e === 'object' && e !== null;
@@ -137,19 +135,62 @@ function elementDigest(k: string, e: unknown): ElementDigest {
   return d;
 }
 
+function sameNumbers(x: readonly number[], y: readonly number[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+function itemsTextOf(a: number, b: number, n: number, ptrs: number[]): ItemsText {
+  return { text: `${n}.${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}`, ptrs, a, b, n };
+}
+
+/**
+ * The digest of a copy from the digest of the table it was copied from: the elements it changed
+ * are taken out of the combination and their new values put in. Undefined when a change moved
+ * pointers (their order is part of the text): then every element is combined again.
+ */
+function itemsTextFrom(items: Record<string, unknown>, from: Record<string, unknown>, base: ItemsText): ItemsText | undefined {
+  let { a, b, n } = base;
+  let changed = false;
+  // The keys a store replaced (state.ts notes them), else every key.
+  const keys = touchedItems.get(items) ?? new Set([...Object.keys(items), ...Object.keys(from)]);
+  for (const k of keys) {
+    const e = items[k];
+    const f = from[k];
+    if (e === f) continue;
+    changed = true;
+    const old = f === undefined ? undefined : elementDigest(k, f);
+    const now = e === undefined ? undefined : elementDigest(k, e);
+    if (!sameNumbers(old?.ptrs ?? [], now?.ptrs ?? [])) return undefined;
+    if (old) {
+      a ^= old.a;
+      b ^= old.b;
+      n--;
+    }
+    if (now) {
+      a ^= now.a;
+      b ^= now.b;
+      n++;
+    }
+  }
+  return changed ? itemsTextOf(a, b, n, base.ptrs) : base;
+}
+
 /**
  * The digest of an element table (and the pointers in it, in order): the elements' digests
  * combined (xor, with their count), each computed once per element. A copy that changed one PTE
- * hashes that PTE, not all 512.
+ * hashes that PTE, not all 512, and combines it into its original's digest.
  */
 function itemsText(items: Record<string, unknown>): ObjectText {
   const hit = itemsTexts.get(items);
   if (hit) return hit;
   const from = copiedFrom.get(items) as Record<string, unknown> | undefined;
-  const inherited = from && itemsTexts.get(from);
-  if (from && inherited && sameElements(items, from)) {
-    itemsTexts.set(items, inherited);
-    return inherited;
+  const base = from && itemsTexts.get(from);
+  const derived = from && base ? itemsTextFrom(items, from, base) : undefined;
+  if (derived) {
+    itemsTexts.set(items, derived);
+    return derived;
   }
   let a = 0;
   let b = 0;
@@ -164,7 +205,7 @@ function itemsText(items: Record<string, unknown>): ObjectText {
     n++;
     for (const p of d.ptrs) ptrs.push(p);
   }
-  const t = { text: `${n}.${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}`, ptrs };
+  const t = itemsTextOf(a, b, n, ptrs);
   itemsTexts.set(items, t);
   return t;
 }

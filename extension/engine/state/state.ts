@@ -217,10 +217,19 @@ function copyObject(o: HeapObj): HeapObj {
  */
 export const copiedFrom = new WeakMap<object, object>();
 
+/** The keys of a shared copy (see copiedFrom) whose element was replaced since it was copied. */
+export const touchedItems = new WeakMap<object, Set<string>>();
+
 function copyItems(items: Record<number, Value>): Record<number, Value> {
   const copy = { ...items };
   copiedFrom.set(copy, items);
+  touchedItems.set(copy, new Set());
   return copy;
+}
+
+function setItem(items: Record<number, Value>, k: string | number, v: Value): void {
+  items[Number(k)] = v;
+  touchedItems.get(items)?.add(String(Number(k)));
 }
 
 /** Before a store inside one element of a PTE table or the memmap: that element, copied if it is still shared (see copyObject). */
@@ -241,7 +250,7 @@ function ownElement(s: State, o: HeapObj, path: readonly (string | number)[]): v
   s.ownedElements ??= new WeakSet();
   if (s.ownedElements.has(e)) return;
   const copy = deepCopy(e);
-  items[i] = copy;
+  setItem(items, i, copy);
   s.ownedElements.add(copy);
 }
 
@@ -344,14 +353,14 @@ export function store(s: State, p: Ptr, v: Value, log?: Change[]): void {
       // Writing into a not-yet-initialised struct member creates it (a local `struct x y;`).
       next = { t: 'rec', type: '?', fields: {} };
       if (isRec(c)) c.fields[String(k)] = next;
-      else if (isArr(c)) c.items[Number(k)] = next;
+      else if (isArr(c)) setItem(c.items, k, next);
     }
     c = next;
   }
   const last = p.path[p.path.length - 1];
   const before = step(c, last, o.label);
   if (isRec(c)) c.fields[String(last)] = v;
-  else if (isArr(c)) c.items[Number(last)] = v;
+  else if (isArr(c)) setItem(c.items, last, v);
   else throw new ModelError(`${o.label}: cannot store into a ${c === null ? 'NULL' : typeof c}`);
   if (log && o.kind !== 'frame') log.push({ field: fieldName(s, p), before, after: v });
 }

@@ -3,6 +3,9 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { alloc, canonical, cloneState, deepDiff, emptyState, forkState, load, obj, reading, recOf, store } from '../../../extension/engine/state/state';
 import { ptr } from '../../../extension/engine/state/values';
+import { type HeapObj } from '../../../extension/engine/state/state';
+import { type ObjectText, stateKey } from '../../../extension/engine/explore/stateKey';
+import { footprintOf } from '../../../extension/engine/explore/footprint';
 import { addVma, mapPage, newFolio, newMm, pageRec, pteAt } from '../../../extension/engine/world/layout';
 import { changedPaths, viewOf } from '../../../extension/engine/trace/view';
 
@@ -112,4 +115,30 @@ test('the view follows the state and says which fields changed', () => {
   assert.equal(after.addresses[0].pte.kind, 'device-exclusive');
   assert.equal(pteAt(s, mm, 0x10000).k, 'swp');
   assert.ok(changedPaths(before, after).includes('addresses.0.pte.kind'));
+});
+
+test('state keys and footprints of a copy that replaced some PTEs equal those computed from scratch', () => {
+  const { s, mm } = world();
+  const t = table(s);
+  const texts = new WeakMap<HeapObj, ObjectText>();
+  const parentKey = stateKey(s, null, texts);
+  const c = forkState(s);
+  store(c, ptr(t, 'entries', 16), { t: 'pte', k: 'none' });
+  store(c, ptr(t, 'entries', 17), { t: 'pte', k: 'present', pfn: 0x100, write: false, dirty: false, young: true, softDirty: false, uffdWp: false });
+  store(c, ptr(c.world.memmap, 0x100, '_mapcount'), 3);
+  // The same contents in objects made afresh (no original to derive from).
+  const fresh = cloneState(c);
+  assert.equal(stateKey(c, null, texts), stateKey(fresh, null, new WeakMap()), 'derived from the parent\'s digest = combined from scratch');
+  assert.notEqual(stateKey(c, null, texts), parentKey);
+  const fp = footprintOf(s, c, new Map());
+  assert.deepEqual([...(fp.writes.get(t) ?? [])].sort(), ['entries.16', 'entries.17']);
+  assert.deepEqual([...(fp.writes.get(c.world.memmap) ?? [])], ['256._mapcount']);
+  // Written back as it was: the same state as the parent, and no write in the footprint.
+  const d = forkState(s);
+  const old = load(d, ptr(t, 'entries', 16));
+  store(d, ptr(t, 'entries', 16), { t: 'pte', k: 'none' });
+  store(d, ptr(t, 'entries', 16), old);
+  assert.equal(stateKey(d, null, texts), parentKey);
+  assert.equal(footprintOf(s, d, new Map()).writes.get(t), undefined);
+  assert.equal(pteAt(s, mm, 0x10000).k, 'present', 'the parent is unchanged');
 });
