@@ -19,6 +19,7 @@ import { type HeapObj, type ObjKind, type State, fieldName, forkState, load, rea
 import { isPtr } from '../state/values';
 import { type ObjectText, dropDeadFrames, stateKey } from './stateKey';
 import { type Footprint, conflicts, emptyFootprint, footprintOf } from './footprint';
+import { compare, samePlace, sameUpToSequence } from './spin';
 import { type Decisions, NO_DECISIONS, PathMap, decisionList, extend, push, rangesText, withPfns } from './pathData';
 import type { Value } from '../state/values';
 import { type MappingOrigin, knownFindingOf } from './knownFindings';
@@ -257,16 +258,22 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
           for (const r of ran) if (r.id !== id && !conflicts(r.fp, child.fp)) n.sleep.set(r.id, r.fp);
         }
         if (!answer) ran.push({ id, fp: child.fp });
+        // It loops for ever from here (reported): nothing new to explore.
+        if (child.spun) continue;
         const key = nodeKey(n);
-        // A segment that leads back to the state it started from: the thread spins. If no other
-        // thread can change anything (all stopped or stuck), it spins for ever, or until its
-        // timeout expires (that answer is explored too): a retry loop that only gives up.
-        if (key === nodeKey(node)) {
-          const others = n.s.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed' && !waits(n.s, x.id));
-          if (!others.length && !answer?.index) {
+        // A segment that leads back to the state it started from (or to it with the MMU-notifier
+        // sequence numbers moved on: spin.ts): the thread spins. If no other thread can change
+        // anything (all stopped or stuck), it spins for ever, or until its timeout expires (that
+        // answer is explored too): a retry loop that only gives up.
+        const idle = (): boolean => !n.s.threads.some((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed' && !waits(n.s, x.id));
+        const same = key === nodeKey(node);
+        const shifted = !same && n.warnings.length === node.warnings.length && n.dirty === node.dirty && idle() && sameUpToSequence(node.s, n.s, id);
+        if (same || shifted) {
+          if ((shifted || idle()) && !answer?.index) {
             const f = n.s.threads.find((x) => x.id === id)?.frames.at(-1);
+            const how = shifted ? ' (only the MMU-notifier sequence numbers moved on)' : '';
             const until = answer ? `; only its timeout ends it (${answer.label} is asked at each iteration)` : '';
-            report({ invariant: 'progress', thread: id, file: f?.file, message: `${id} loops without progress in ${f?.fn ?? '?'}: each iteration comes back to the same state and no other thread can change it${until}` }, n);
+            report({ invariant: 'progress', thread: id, file: f?.file, message: `${id} loops without progress in ${f?.fn ?? '?'}: each iteration comes back to the same state${how} and no other thread can change it${until}` }, n);
           }
           continue;
         }
@@ -330,7 +337,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   }
 
   /** Runs thread `id` from `node`'s state to its next scheduling point. */
-  function step(node: Node, id: string, preemptions: number, answer?: { label: ChoiceLabel; index: number }): { node: Node; fp: Footprint } {
+  function step(node: Node, id: string, preemptions: number, answer?: { label: ChoiceLabel; index: number }): { node: Node; fp: Footprint; spun: boolean } {
     const s = forkState(node.s);
     if (por) s.reads = new Map();
     const seen = new PathMap(node.seen);
@@ -342,6 +349,13 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     // While every other thread has stopped or waits for a lock, this thread is the only one that
     // can run: its next segments are one transition (no interleavings to choose). Replay takes the
     // same picks: one per segment while another thread is still alive.
+    // A thread alone that comes back to a state it had on the way (or to it with only the
+    // MMU-notifier sequence numbers moved on) loops for ever: compared with a copy taken after
+    // 1, 2, 4, 8... segments, so a cycle of any length is seen within twice its length.
+    let snap: State | undefined;
+    let segments = 0;
+    let spun: 'same' | 'shifted' | false = false;
+    const ownedEarlier = new Set<number>();
     for (;;) {
       // Paused at a choice: the explorer branches there.
       if (r !== 'sched' || s.threads.find((x) => x.id === id)?.choice) break;
@@ -354,7 +368,22 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
         });
         push(path.decisions, id);
       }
+      const at = snap;
+      if (at && samePlace(at, s, id) && (spun = reading(s, () => compare(at, s, id)))) break;
+      if ((++segments & (segments - 1)) === 0) {
+        // The copy shares the heap; this state copies an object again before it writes it.
+        snap = forkState(s);
+        for (const o of s.own ?? []) ownedEarlier.add(o);
+        s.own = new Set();
+        s.ownedElements = new WeakSet();
+      }
       r = m.run(id, true);
+    }
+    for (const o of ownedEarlier) s.own?.add(o);
+    if (spun) {
+      const f = s.threads.find((x) => x.id === id)?.frames.at(-1);
+      const how = spun === 'shifted' ? ' (only the MMU-notifier sequence numbers moved on)' : '';
+      report({ invariant: 'progress', thread: id, file: f?.file, message: `${id} loops without progress in ${f?.fn ?? '?'}: it comes back to a state it had${how}, and no other thread can run` }, path);
     }
     // What was tried on the way is stale once the thread ran on.
     waiting.delete(s);
@@ -379,7 +408,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       if (f) report(f, child);
     }
     if (r === 'sched' || r === 'blocked') for (const f of reading(s, () => checkState(s))) report(f, child);
-    return { node: child, fp };
+    return { node: child, fp, spun: Boolean(spun) };
   }
 
   /**
