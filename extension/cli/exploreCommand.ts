@@ -161,17 +161,28 @@ function scenarioJson(r: ExploreResult, traces: SimulationResult[], knownTraces:
     known: r.known.map((v, k) => ({
       id: v.known, invariant: v.invariant, title: v.title, why: v.why, message: v.message, steps: v.steps, schedule: v.schedule, trace: knownTraces[k],
     })),
+    // A scenario built to break an invariant (a driver written wrong on purpose): what it showed, and what it did not.
+    expected: r.expected.map((v) => ({ invariant: v.invariant, message: v.message, steps: v.steps, schedule: v.schedule })),
+    missingExpected: r.missingExpected,
   };
+}
+
+/** What a scenario built to break an invariant showed ("" for the others). */
+function expectedText(r: ExploreResult): string {
+  const found = r.expected.length ? `; built to show ${r.expected.map((v) => v.invariant).join(', ')}: seen` : '';
+  const missing = r.missingExpected.length ? `; built to show ${r.missingExpected.join(', ')}: NOT seen${r.complete ? '' : ' within the bounds'}` : '';
+  return found + missing;
 }
 
 /** The one-line verdict; a bound hit never reads as "no violation". */
 export function exploreVerdict(r: ExploreResult): string {
   const size = `${r.states} states, ${r.transitions} transitions, ${r.seconds.toFixed(1)} s`;
   const where = r.complete ? 'complete' : `incomplete: ${boundsText(r.bounds)}`;
-  if (r.violations.length) return `${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}: ${r.violations.map((v) => v.invariant).join(', ')} (${where}; ${size})`;
+  const expected = expectedText(r);
+  if (r.violations.length) return `${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}: ${r.violations.map((v) => v.invariant).join(', ')} (${where}; ${size})${expected}`;
   const known = r.known.length ? `; known finding${r.known.length === 1 ? '' : 's'}: ${r.known.map((v) => v.known).join(', ')}` : '';
-  if (!r.complete) return `no violation found within the bounds (${where}; ${size})${known}`;
-  return `no violation (${where}: every interleaving explored; ${size})${known}`;
+  if (!r.complete) return `no violation found within the bounds (${where}; ${size})${known}${expected}`;
+  return `no violation (${where}: every interleaving explored; ${size})${known}${expected}`;
 }
 
 function scenarioText(r: ExploreResult, traces: SimulationResult[], knownTraces: SimulationResult[]): string[] {
@@ -208,8 +219,8 @@ function scenarioText(r: ExploreResult, traces: SimulationResult[], knownTraces:
 /**
  * `kpsim explore`: every interleaving of a scenario's threads within the bounds, the invariants
  * checked at each step. Exit 0 when no violation and every exploration was complete, 1 when a
- * violation was found (or a scenario cannot run on the tree), 3 when a bound cut an exploration
- * short without a violation.
+ * violation was found (or a scenario cannot run on the tree, or a scenario built to break an
+ * invariant did not), 3 when a bound cut an exploration short without a violation.
  */
 export async function runExplore(tree: OpenTree, a: ExploreArgs, io: CliIo): Promise<number> {
   const { ids, single, shard } = selectScenarios(a);
@@ -232,7 +243,8 @@ export async function runExplore(tree: OpenTree, a: ExploreArgs, io: CliIo): Pro
     }
     if (r.outcome.kind !== 'explore') throw new Error('an explore job came back as something else');
     const { result, traces, knownTraces } = r.outcome;
-    worst(result.violations.length ? 1 : result.complete ? 0 : 3);
+    // A scenario built to break an invariant that did not, over every interleaving: a failure too.
+    worst(result.violations.length || (result.complete && result.missingExpected.length) ? 1 : result.complete ? 0 : 3);
     json.push(scenarioJson(result, traces, knownTraces));
     if (text.length) text.push('');
     text.push(...scenarioText(result, traces, knownTraces));

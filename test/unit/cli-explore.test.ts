@@ -54,6 +54,25 @@ test('explore --json: states, transitions, time, complete, no bounds and no viol
   assert.match(text.out, /^exclusive-then-cpu-read on examples: no violation \(complete: every interleaving explored; \d+ states, \d+ transitions, [\d.]+ s\)\n$/);
 });
 
+test('explore: a scenario built to break an invariant says whether it did; exit 1 when, over every interleaving, it did not', async (t) => {
+  const r = await run('explore', '--tree', EXAMPLES, '--scenario', 'driver-without-own-filter', '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as JsonExplore & { expected: { invariant: string; steps: number }[]; missingExpected: string[] };
+  assert.deepEqual(j.expected.map((v) => v.invariant), ['progress']);
+  assert.deepEqual(j.missingExpected, []);
+  assert.deepEqual(j.violations, []);
+  const text = await run('explore', '--tree', EXAMPLES, '--scenario', 'driver-without-own-filter');
+  assert.match(text.out, /; built to show progress: seen\n$/);
+  // make_device_exclusive() without its invalidation: the driver is never told, so it never retries.
+  const root = path.join(tmpdir(t), 'silent');
+  fs.cpSync(EXAMPLES, root, { recursive: true });
+  const rmap = path.join(root, 'mm/rmap.c');
+  fs.writeFileSync(rmap, fs.readFileSync(rmap, 'utf8').replace(/\tmmu_notifier_invalidate_range_(start|end)\(&range\);\n/g, ''));
+  const silent = await run('explore', '--tree', root, '--scenario', 'driver-without-own-filter');
+  assert.equal(silent.code, 1, silent.out);
+  assert.match(silent.out, /built to show progress: NOT seen\n$/);
+});
+
 test('explore: a violation comes with its schedule and a counterexample trace the panel opens; exit 1', async (t) => {
   const root = dirtyLosingTree(tmpdir(t));
   const r = await run('explore', '--tree', root, '--scenario', 'exclusive-stays', '--json');
@@ -264,6 +283,36 @@ test('compare: a semantics-preserving refactor adds no violation and changes no 
   assert.equal(plain.code, 0, plain.err);
   assert.match(plain.out, /^kpsim compare: examples -> examples \+ 1 patch\n {2}tidy\.diff\n/);
   assert.match(plain.out, /\n {2}exclusive-stays +no new violation\n/);
+});
+
+/** A git diff of examples/mm/rmap.c edited by `edit`, written to `dir/name`. */
+function rmapPatch(dir: string, name: string, edit: (text: string) => string): string {
+  const before = fs.readFileSync(path.join(EXAMPLES, 'mm/rmap.c'), 'utf8');
+  const after = edit(before);
+  assert.notEqual(after, before);
+  const diff = createTwoFilesPatch('a/mm/rmap.c', 'b/mm/rmap.c', before, after, '', '', { context: 3 })
+    .replace(/^={5,}\n/m, '').replace(/^--- a\/mm\/rmap\.c\t?\n/m, '--- a/mm/rmap.c\n').replace(/^\+\+\+ b\/mm\/rmap\.c\t?\n/m, '+++ b/mm/rmap.c\n');
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `diff --git a/mm/rmap.c b/mm/rmap.c\n${diff.slice(diff.indexOf('--- a/'))}`);
+  return file;
+}
+
+test('compare on a scenario built to livelock: its cut-short default run is not diffed; losing the livelock is said', async (t) => {
+  const dir = tmpdir(t);
+  // One more instruction per call of make_device_exclusive(): the livelock is cut elsewhere.
+  const slower = rmapPatch(dir, 'slower.diff', (x) => x.replace('\tmmu_notifier_invalidate_range_start(&range);\n', '\tmmu_notifier_invalidate_range_start(&range);\n\taddr = PAGE_ALIGN_DOWN(addr);\n'));
+  const r = await run('compare', '--tree', EXAMPLES, '--patch', slower, '--scenario', 'driver-without-own-filter', '--json');
+  assert.equal(r.code, 0, r.err);
+  const rep = JSON.parse(r.out) as JsonCompare;
+  const s = rep.scenarios[0] as JsonCompare['scenarios'][number] & { changedResults: unknown[]; changedChecks: unknown[]; before: { cutShort?: string } };
+  assert.match(s.before.cutShort ?? '', /step bound/);
+  assert.deepEqual([s.changedEndState, s.changedResults, s.changedChecks], [[], [], []]);
+  const text = await run('compare', '--tree', EXAMPLES, '--patch', slower, '--scenario', 'driver-without-own-filter');
+  assert.match(text.out.replace(/\s+/g, ' '), /default run cut by the instruction bound \(a livelock\): its end state not compared/);
+  // Without the invalidation the driver is never told of its own conversion: no livelock left to show.
+  const silent = rmapPatch(dir, 'silent.diff', (x) => x.replace(/\tmmu_notifier_invalidate_range_(start|end)\(&range\);\n/g, ''));
+  const lost = await run('compare', '--tree', EXAMPLES, '--patch', silent, '--scenario', 'driver-without-own-filter');
+  assert.match(lost.out.replace(/\s+/g, ' '), /built to show progress, no longer does/);
 });
 
 test('a livelock\'s counterexample is replayed to 40,000 instructions (enough loops to see it), not the explorer\'s 400,000', async () => {

@@ -54,6 +54,16 @@ export interface SideReport {
   unmodelled: string[];
   /** The default run's scheduling decisions. */
   schedule: string[];
+  /**
+   * The default run was cut by the instruction or loop bound (a livelock by design, such as
+   * driver-without-own-filter): where it stopped depends on how many instructions each loop
+   * takes, so its end state is not compared (a refactor would look like a change).
+   */
+  cutShort?: string;
+  /** Violations the scenario is built to show (a driver written wrong on purpose) that it did show. */
+  expected?: string[];
+  /** ... and those it did not. */
+  missingExpected?: string[];
 }
 
 export interface NewViolation extends Violation {
@@ -81,6 +91,8 @@ export interface ScenarioComparison {
   newViolations: NewViolation[];
   /** Invariants violated before and not after (on the before tree's counterexample). */
   fixedViolations: NewViolation[];
+  /** Violations the scenario is built to show that the before tree showed and the after tree, explored completely, does not. */
+  lostExpected?: string[];
   changedEndState: FieldChange[];
   changedResults: FieldChange[];
   /** Invalidations of the default run one side has and the other lacks (multiset difference). */
@@ -163,6 +175,7 @@ export function scenarioSide(tree: EngineTree, scenarioId: string, opts: Pick<Co
     Object.assign(side, {
       simulated: true, final: r.final, results: threadOutcomes(r), events: eventLines(r), checks: r.checks,
       unmodelled: r.unmodelled.map((u) => `${u.name} at ${u.file}:${u.line}`), schedule: r.schedule,
+      cutShort: r.threads.find((t) => /(step|loop) bound/.test(t.error ?? ''))?.error,
     });
   } catch (e) {
     errors.push({ stage: 'simulate', ...errorOf(e) });
@@ -172,7 +185,10 @@ export function scenarioSide(tree: EngineTree, scenarioId: string, opts: Pick<Co
   try {
     const r: ExploreResult = explore(tree, scenarioId, { ...x, driver: opts.driver, isCancelled: opts.isCancelled });
     // Known findings take part like violations: a patch may fix one, or bring one to a tree without it.
-    Object.assign(side, { explored: true, violations: [...r.violations, ...r.known.map(({ title: _t, why: _w, ...v }) => v)], complete: r.complete, bounds: r.bounds, states: r.states, transitions: r.transitions, seconds: r.seconds });
+    Object.assign(side, {
+      explored: true, violations: [...r.violations, ...r.known.map(({ title: _t, why: _w, ...v }) => v)], complete: r.complete, bounds: r.bounds, states: r.states, transitions: r.transitions, seconds: r.seconds,
+      expected: r.expected.map((v) => v.invariant), missingExpected: r.missingExpected,
+    });
     for (const u of r.unmodelled) {
       const s = `${u.name} at ${u.file}:${u.line}`;
       if (!side.unmodelled.includes(s)) side.unmodelled.push(s);
@@ -266,7 +282,7 @@ export const TIMELINE_MAX_STEPS = 200;
  * and "Open a saved trace…" opens; without them it is only for the ASCII timeline.
  */
 export function counterexampleTrace(tree: EngineTree, scenario: string, violation: Pick<Violation, 'schedule'> & Partial<Pick<Violation, 'invariant' | 'message'>>, opts: { driver?: DriverPreference; choices?: Record<string, number>; limits?: ExploreOptions['limits']; views?: boolean } = {}): SimulationResult {
-  const livelock = violation.invariant === 'progress' && /step bound/.test(violation.message ?? '') && opts.limits?.maxSteps === undefined;
+  const livelock = violation.invariant === 'progress' && opts.limits?.maxSteps === undefined;
   const limits = { ...EXPLORE_REPLAY_LIMITS, ...opts.limits, ...(livelock ? { maxSteps: LIVELOCK_REPLAY_STEPS } : {}) };
   return simulate(tree, scenario, { schedule: violation.schedule, views: opts.views ?? true, driver: opts.driver, choices: opts.choices, limits });
 }
@@ -303,9 +319,12 @@ export function compareSides(id: string, before: SideRun, after: SideRun, trees:
   const has = (s: SideReport, x: Violation): boolean => s.violations.some((v) => v.invariant === x.invariant && v.known === x.known);
   const newViolations = both || (a.explored && beforeLacks) ? a.violations.filter((v) => !has(b, v)).map((v) => replay('after', trees.after, v, b)) : [];
   const fixedViolations = both ? b.violations.filter((v) => !has(a, v)).map((v) => ({ ...v, title: invariantInfo(v.invariant)?.title ?? v.invariant, ...(a.complete ? {} : { caveat: `the after tree's exploration was incomplete (${boundText(a)})` }) })) : [];
-  const sims = a.simulated && b.simulated;
+  const sims = a.simulated && b.simulated && !a.cutShort && !b.cutShort;
+  // A scenario built to show a violation that the patched tree no longer shows: the patch changed
+  // what the scenario is about (a driver no longer told of its own conversion, say).
+  const lostExpected = both && a.complete ? (b.expected ?? []).filter((x) => (a.missingExpected ?? []).includes(x)) : [];
   return {
-    id, before: b, after: a, newViolations, fixedViolations,
+    id, before: b, after: a, newViolations, fixedViolations, lostExpected,
     changedEndState: sims ? diffEndState(b.final, a.final) : [],
     changedResults: sims ? diffResults(b.results, a.results) : [],
     changedEvents: sims ? { removed: minus(b.events, a.events), added: minus(a.events, b.events) } : { removed: [], added: [] },
@@ -390,11 +409,13 @@ export function scenarioVerdict(c: ScenarioComparison): string {
   if (blocked.some((e) => e.side === 'before') && !c.before.explored) return `before: cannot run (${blocked.find((e) => e.side === 'before')!.message.split('\n')[0]}); after: ${c.after.violations.length ? `violates ${c.after.violations.map(violationName).join(', ')}` : 'no violation'}`;
   const parts: string[] = [];
   if (c.fixedViolations.length) parts.push(`fixed ${c.fixedViolations.map(violationName).join(', ')}`);
+  if (c.lostExpected?.length) parts.push(`built to show ${c.lostExpected.join(', ')}, no longer does`);
   const incomplete = !c.after.complete || !c.before.complete;
   parts.push(incomplete ? 'no new violation found within the bounds' : 'no new violation');
   const changed = [c.changedEndState.length && 'end state', c.changedResults.length && 'return values', (c.changedEvents.added.length || c.changedEvents.removed.length) && 'notifier events', c.changedChecks.length && 'checks'].filter(Boolean);
   if (changed.length) parts.push(`${changed.join(', ')} differ`);
   if (incomplete) parts.push(`(before ${sideState(c.before)}; after ${sideState(c.after)})`);
+  if (c.before.cutShort || c.after.cutShort) parts.push('default run cut by the instruction bound (a livelock): its end state not compared');
   return parts.join('; ');
 }
 
