@@ -80,6 +80,13 @@ const CASES: Case[] = [
   { patch: 'v6.18.15-dmirror-leak.patch', tree: 'v6.18.15', scenario: 'exclusive-stays', driver: 'auto', expect: ['refcount-balanced'] },
   { patch: 'v6.12.107-dmirror-leak.patch', tree: 'v6.12.107', scenario: 'exclusive-stays', driver: 'auto', expect: ['refcount-balanced'] },
   { patch: 'v6.18.15-retry-leak.patch', tree: 'v6.18.15', scenario: 'exclusive-two-atomics', driver: 'auto', expect: ['refcount-balanced'], options: { maxPreemptions: 2 } },
+  // 5b. The zap of a device-exclusive entry keeps the folio's reference (never freed), or drops it
+  // with the rmap left (freed while mapped): scenarios that free the page on purpose.
+  { patch: 'v6.12.107-zap-keeps-ref.patch', tree: 'v6.12.107', scenario: 'exclusive-then-zap', driver: 'auto', expect: ['refcount-balanced'] },
+  { patch: 'v6.18.15-zap-keeps-rmap.patch', tree: 'v6.18.15', scenario: 'exclusive-then-zap', driver: 'auto', expect: ['refcount-balanced'] },
+  // 5c. The CPU fault returns with the folio still locked: the next folio_lock() waits for ever,
+  // even where no other thread comes to take it.
+  { patch: 'v6.18.15-restore-leaves-folio-locked.patch', tree: 'v6.18.15', scenario: 'exclusive-then-cpu-write', driver: 'auto', expect: ['no-deadlock'] },
   // 6. Refactors: nothing new may be reported.
   { patch: 'v6.18.15-refactor-rename.patch', tree: 'v6.18.15', scenario: 'exclusive-then-cpu-write', driver: 'auto', expect: null, sameGraph: true },
   { patch: 'v6.18.15-refactor-reorder.patch', tree: 'v6.18.15', scenario: 'exclusive-then-cpu-write', driver: 'auto', expect: null },

@@ -23,7 +23,7 @@ import { compare, samePlace, sameUpToSequence } from './spin';
 import { type Decisions, NO_DECISIONS, PathMap, decisionList, extend, push, rangesText, withPfns } from './pathData';
 import type { Value } from '../state/values';
 import { type MappingOrigin, knownFindingOf } from './knownFindings';
-import { type Found, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from './invariants';
+import { type Found, type LoopOrigin, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from './invariants';
 
 export interface ExploreOptions extends Pick<SimulateOptions, 'driver' | 'choices' | 'limits'> {
   /** Distinct states at most (default 20000). */
@@ -176,7 +176,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   const fired = new Set<string>();
   const report = (f: Found, n: { decisions: Decisions; origins: Map<string, MappingOrigin> }): void => {
     const origin = f.mapping && n.origins.get(`${f.mapping.device} device PTE 0x${f.mapping.addr.toString(16)}`);
-    const k = options.known !== false ? knownFindingOf(f.invariant, origin) : undefined;
+    const k = options.known !== false ? knownFindingOf(f.invariant, origin, f.loop) : undefined;
     const key = k ? `known:${k.id}` : f.invariant;
     if (fired.has(key)) return;
     fired.add(key);
@@ -273,7 +273,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
             const f = n.s.threads.find((x) => x.id === id)?.frames.at(-1);
             const how = shifted ? ' (only the MMU-notifier sequence numbers moved on)' : '';
             const until = answer ? `; only its timeout ends it (${answer.label} is asked at each iteration)` : '';
-            report({ invariant: 'progress', thread: id, file: f?.file, message: `${id} loops without progress in ${f?.fn ?? '?'}: each iteration comes back to the same state${how} and no other thread can change it${until}` }, n);
+            report({ invariant: 'progress', thread: id, file: f?.file, loop: loopOrigin(n.s, id), message: `${id} loops without progress in ${f?.fn ?? '?'}: each iteration comes back to the same state${how} and no other thread can change it${until}` }, n);
           }
           continue;
         }
@@ -383,7 +383,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     if (spun) {
       const f = s.threads.find((x) => x.id === id)?.frames.at(-1);
       const how = spun === 'shifted' ? ' (only the MMU-notifier sequence numbers moved on)' : '';
-      report({ invariant: 'progress', thread: id, file: f?.file, message: `${id} loops without progress in ${f?.fn ?? '?'}: it comes back to a state it had${how}, and no other thread can run` }, path);
+      report({ invariant: 'progress', thread: id, file: f?.file, loop: loopOrigin(s, id), message: `${id} loops without progress in ${f?.fn ?? '?'}: it comes back to a state it had${how}, and no other thread can run` }, path);
     }
     // What was tried on the way is stale once the thread ran on.
     waiting.delete(s);
@@ -405,10 +405,20 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     const t = s.threads.find((x) => x.id === id);
     if (t?.status === 'failed') {
       const f = classifyFailure(t);
-      if (f) report(f, child);
+      // A loop that ran out of instructions: where it spins, for the known findings.
+      if (f) report(f.invariant === 'progress' ? { ...f, loop: loopOrigin(s, id) } : f, child);
     }
     if (r === 'sched' || r === 'blocked') for (const f of reading(s, () => checkState(s))) report(f, child);
     return { node: child, fp, spun: Boolean(spun) };
+  }
+
+  /** Where thread `id` spins, and whether another thread's invalidation came first (knownFindings.ts). */
+  function loopOrigin(s: State, id: string): LoopOrigin {
+    const t = s.threads.find((x) => x.id === id);
+    return {
+      frames: (t?.frames ?? []).map((f) => `${f.file}:${f.fn}`),
+      afterOtherInvalidation: s.events.some((e) => e.phase === 'start' && e.thread !== id),
+    };
   }
 
   /**

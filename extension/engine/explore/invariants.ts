@@ -36,7 +36,7 @@ export const INVARIANTS: readonly InvariantInfo[] = [
   },
   {
     id: 'refcount-balanced', title: 'Folio references and mappings balanced',
-    doc: 'At the end, every folio reference taken (GUP, make_device_exclusive) has been dropped, and a folio\'s mapcount equals the number of page-table entries that map it (present or device-exclusive). An extra reference leaks the page; a missing one frees it under a user.',
+    doc: 'At the end, every folio reference taken (GUP, make_device_exclusive) has been dropped, and a folio\'s mapcount equals the number of page-table entries that map it (present or device-exclusive); a folio is never freed while mapped, and one no page table maps any more keeps no reference. An extra reference leaks the page; a missing one frees it under a user.',
   },
   {
     id: 'no-use-after-free', title: 'No access to a freed folio',
@@ -48,7 +48,7 @@ export const INVARIANTS: readonly InvariantInfo[] = [
   },
   {
     id: 'no-deadlock', title: 'No deadlock',
-    doc: 'Some thread can always run: no set of threads waits on locks the others hold (mmap_lock, folio lock, PTL, driver mutex).',
+    doc: 'Some thread can always run: no set of threads waits on locks the others hold (mmap_lock, folio lock, PTL, driver mutex), and no lock is left held when every thread has finished (the next taker would wait for ever).',
   },
   {
     id: 'progress', title: 'Retry loops make progress (no livelock)',
@@ -76,6 +76,15 @@ export interface Found {
   line?: number;
   /** The device mapping a state check is about (its name and the address). */
   mapping?: { device: string; addr: number };
+  /** A livelock: the functions the looping thread is in, and whether another thread had invalidated first. */
+  loop?: LoopOrigin;
+}
+
+export interface LoopOrigin {
+  /** `file:function` of each frame of the looping thread. */
+  frames: string[];
+  /** Another thread's MMU-notifier invalidation had started on this path before the thread spun. */
+  afterOtherInvalidation: boolean;
 }
 
 const isDevExcl = (p: Pte): boolean => p.k === 'swp' && p.entry.kind.startsWith('device_exclusive');
@@ -256,6 +265,26 @@ export function checkEnd(s: State, facts: EndFacts): Found[] {
       out.push({ invariant: 'refcount-balanced', message: `${obj(s, f).label}: mapcount ${mc} but ${present} present PTE${present === 1 ? '' : 's'}${mapped > present ? ` and ${mapped - present} device-exclusive entr${mapped - present === 1 ? 'y' : 'ies'}` : ''} map it` });
     }
   }
+  // A folio freed while a PTE still maps it (mapcount not back to 0: "Bad page state"), or one no
+  // page table maps any more that still has references (nothing can drop them: leaked).
+  for (const f of s.world.folios) {
+    const rec = obj(s, f).v as Rec;
+    if (Number(rec.fields.nr ?? 1) !== 1) continue;
+    const pfn = rec.fields.pfn as number;
+    const mc = Number(rec.fields._mapcount);
+    const refs = Number(rec.fields._refcount);
+    let mapped = 0;
+    for (const mm of s.world.mms) for (const addr of s.world.addresses) {
+      const p = pteAt(s, mm, addr);
+      if (ptePfn(p) === pfn && (p.k === 'present' || isDevExcl(p))) mapped++;
+    }
+    if (rec.fields.freed && (mc > 0 || mapped > 0)) {
+      out.push({ invariant: 'refcount-balanced', message: `${obj(s, f).label} was freed while still mapped (mapcount ${mc}${mapped ? `, ${mapped} page-table entr${mapped === 1 ? 'y' : 'ies'}` : ''}): the page is reused under its mapping` });
+    } else if (!rec.fields.freed && !facts.balanced && mapped === 0 && mc === 0 && refs > 0) {
+      out.push({ invariant: 'refcount-balanced', message: `${obj(s, f).label}: no page table maps it any more, yet it keeps ${refs} reference${refs === 1 ? '' : 's'} with every thread finished: leaked` });
+    }
+  }
+  out.push(...locksLeftHeld(s));
   if (facts.forked && s.world.mms.length > 1) {
     const [parent, child] = [s.world.mm, s.world.mms.find((m) => m !== s.world.mm)!];
     for (const addr of s.world.addresses) {
@@ -266,6 +295,30 @@ export function checkEnd(s: State, facts: EndFacts): Found[] {
         out.push({ invariant: 'fork-entries', message: `parent and child share pfn ${c.pfn} at ${hex(addr)} but the ${c.write ? 'child' : 'parent'} maps it writable: no COW` });
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Locks still held when every thread has finished (a folio lock, a PTL, a driver mutex, the
+ * mmap_lock): whoever takes one next waits for ever.
+ */
+export function locksLeftHeld(s: State): Found[] {
+  const out: Found[] = [];
+  const finished = new Set(s.threads.filter((t) => t.status === 'done').map((t) => t.id));
+  const visit = (v: unknown, where: string): void => {
+    if (typeof v !== 'object' || v === null) return;
+    const l = v as { t?: unknown; holders?: unknown; kind?: unknown };
+    if (l.t === 'lock' && Array.isArray(l.holders)) {
+      const left = (l.holders as string[]).filter((h) => finished.has(h));
+      if (left.length) out.push({ invariant: 'no-deadlock', thread: left[0], message: `${where} is still held by ${left.join(', ')}, which ${left.length === 1 ? 'has' : 'have'} finished: the next ${String(l.kind)} acquisition waits for ever` });
+      return;
+    }
+    for (const k in v as Record<string, unknown>) visit((v as Record<string, unknown>)[k], where);
+  };
+  for (const [id, o] of Object.entries(s.heap)) {
+    if (o.kind === 'frame' || o.freed) continue;
+    visit(o.v, o.kind === 'pgtable' ? `the PTL of ${o.label}` : o.kind === 'folio' ? `the folio lock of ${o.label}` : `a lock in ${o.label || `#${id}`}`);
   }
   return out;
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { type ExploreResult, explore } from '../../../extension/engine/explore/explore';
 import { stateKey } from '../../../extension/engine/explore/stateKey';
-import { INVARIANTS, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from '../../../extension/engine/explore/invariants';
+import { INVARIANTS, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns, locksLeftHeld } from '../../../extension/engine/explore/invariants';
 import type { TraceStep } from '../../../extension/engine/interp/machine';
 import { type EngineTree, simulate } from '../../../extension/engine/simulate';
 import { FunctionLookup } from '../../../extension/parsing/lookup';
@@ -207,6 +207,35 @@ test('fork-entries, dirty-preserved and refcount-balanced at the end, on built s
   assert.ok(checkEnd(w.s, forked).some((f) => f.invariant === 'fork-entries' && /copied/.test(f.message)));
   mapPage(w.s, child, ADDR, presentPte(w.pfn, { write: false }));
   assert.ok(checkEnd(w.s, forked).some((f) => f.invariant === 'fork-entries' && /no COW/.test(f.message)), 'the parent still maps it writable');
+});
+
+test('at the end: a folio freed while mapped, an unmapped folio still referenced, a lock left held', () => {
+  const w = smallWorld({ write: true, dirty: false });
+  w.s.world.addresses = [ADDR];
+  const folio = (w.s.heap[w.folio.obj].v as { fields: Record<string, unknown> }).fields;
+  const facts = { dirty: [], initialRefs: new Map<number, number>(), balanced: false, forked: false };
+  folio._refcount = 1;
+  folio._mapcount = 1;
+  assert.deepEqual(checkEnd(w.s, facts), [], 'mapped once, one reference');
+  // Zapped: PTE gone, rmap removed, reference dropped, folio freed.
+  const entries = (w.s.heap[w.pte.obj].v as unknown as { fields: { entries: { items: Record<number, unknown> } } }).fields.entries.items;
+  entries[w.pte.path[1] as number] = { t: 'pte', k: 'none' };
+  folio._mapcount = 0;
+  folio._refcount = 0;
+  folio.freed = 1;
+  assert.deepEqual(checkEnd(w.s, facts), []);
+  folio._mapcount = 1;
+  assert.match(checkEnd(w.s, facts).find((f) => f.invariant === 'refcount-balanced')?.message ?? '', /freed while still mapped \(mapcount 1\)/);
+  folio._mapcount = 0;
+  folio.freed = 0;
+  folio._refcount = 1;
+  assert.match(checkEnd(w.s, facts).find((f) => f.invariant === 'refcount-balanced')?.message ?? '', /no page table maps it any more, yet it keeps 1 reference/);
+  folio._refcount = 0;
+  // A thread that finished with the folio lock held.
+  w.s.threads.push({ id: 'cpu1', title: 'CPU', status: 'done', frames: [] });
+  (folio.lock as { holders: string[] }).holders = ['cpu1'];
+  assert.deepEqual(checkEnd(w.s, facts).map((f) => [f.invariant, f.thread]), [['no-deadlock', 'cpu1']]);
+  assert.deepEqual(locksLeftHeld(w.s).map((f) => f.message.split(' is ')[0]), ['the folio lock of folio@pfn' + String(w.pfn)]);
 });
 
 test('dirty-preserved: a dirty large folio keeps every one of its pages dirty, not only the head', () => {
