@@ -245,7 +245,12 @@ export function prepare(tree: EngineTree, sc: Scenario, options: SimulateOptions
       entry = 'kpsim_madv_dontneed';
       args = [ptr(s.world.mm), spec.addr, spec.addr + (spec.pages ?? 1) * PAGE_SIZE];
     }
-    m.spawn(id, title, entry, args, caps.driver.file);
+    const t = m.spawn(id, title, entry, args, caps.driver.file);
+    if (spec.after !== undefined) {
+      t.after = threadTitle(sc.threads[spec.after], spec.after).id;
+      t.status = 'blocked';
+      t.blockedOn = `${t.after} to finish`;
+    }
     threads.push({ id, title, entry, status: 'runnable' });
   });
   return { s, code, caps, limits, threads, initialRefs, m };

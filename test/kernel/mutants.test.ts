@@ -80,6 +80,10 @@ const CASES: Case[] = [
   { patch: 'v6.18.15-dmirror-leak.patch', tree: 'v6.18.15', scenario: 'exclusive-stays', driver: 'auto', expect: ['refcount-balanced'] },
   { patch: 'v6.12.107-dmirror-leak.patch', tree: 'v6.12.107', scenario: 'exclusive-stays', driver: 'auto', expect: ['refcount-balanced'] },
   { patch: 'v6.18.15-retry-leak.patch', tree: 'v6.18.15', scenario: 'exclusive-two-atomics', driver: 'auto', expect: ['refcount-balanced'], options: { maxPreemptions: 2 } },
+  // 2b. The CPU fault restores without re-checking the PTE under the PTL: the fault that lost the
+  // race to another fault, or to MADV_DONTNEED, writes its stale entry back.
+  { patch: 'v6.18.15-restore-no-pte-same.patch', tree: 'v6.18.15', scenario: 'exclusive-then-two-cpu-faults', driver: 'auto', expect: ['pte-not-clobbered'] },
+  { patch: 'v6.18.15-restore-no-pte-same.patch', tree: 'v6.18.15', scenario: 'exclusive-then-fault-and-zap', driver: 'auto', expect: ['pte-not-clobbered', 'refcount-balanced'] },
   // 5b. The zap of a device-exclusive entry keeps the folio's reference (never freed), or drops it
   // with the rmap left (freed while mapped): scenarios that free the page on purpose.
   { patch: 'v6.12.107-zap-keeps-ref.patch', tree: 'v6.12.107', scenario: 'exclusive-then-zap', driver: 'auto', expect: ['refcount-balanced'] },

@@ -41,7 +41,7 @@ export function stateKey(s: State, extra: Json = null, cache?: WeakMap<HeapObj, 
     globals: Object.keys(w.globals).sort().map((k) => [k, id(w.globals[k])]),
   };
   const threads = s.threads.map((t) => ({
-    id: t.id, status: t.status, blockedOn: t.blockedOn ?? null, choice: t.choice ?? null, result: val(t.result ?? null), error: t.error ?? null,
+    id: t.id, status: t.status, blockedOn: t.blockedOn ?? null, choice: t.choice ?? null, after: t.after ?? null, result: val(t.result ?? null), error: t.error ?? null,
     // Loop counters are left out: a loop iteration that changes nothing else is the same state
     // (the explorer reports that cycle instead of counting to the bound).
     frames: t.frames.map((f) => ({ code: f.code, pc: f.pc, locals: id(f.locals), stack: val(f.stack) })),

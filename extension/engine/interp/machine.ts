@@ -149,6 +149,17 @@ export class Machine {
     const t = this.s.threads.find((x) => x.id === id);
     if (!t) throw new ModelError(`no thread ${id}`);
     if (t.status === 'done' || t.status === 'failed') return t.status;
+    if (t.after !== undefined) {
+      // Not started yet: waits, like a thread blocked on a lock, until the other has finished.
+      const first = this.s.threads.find((x) => x.id === t.after);
+      this.s.steps++;
+      if (first && first.status !== 'done' && first.status !== 'failed') {
+        t.status = 'blocked';
+        t.blockedOn = `${t.after} to finish`;
+        return 'blocked';
+      }
+      t.after = undefined;
+    }
     t.status = 'runnable';
     t.blockedOn = undefined;
     this.stopping = stopAtSched;

@@ -91,6 +91,22 @@ export const SCENARIOS: Scenario[] = [
     expect: [{ addr: A, pte: 'device-exclusive', dirty: true }],
   },
   {
+    ...base, id: 'exclusive-then-two-cpu-faults', title: 'GPU atomic, then two CPUs fault on the page at once',
+    description: 'Once a device holds a page exclusively, two CPUs fault on the device-exclusive entry at once, one writing, one reading. Both read the entry without the PTL; one restores it, the other must see under the PTL (pte_same()) that the PTE changed and leave it alone: one present PTE, mapped once, still dirty, the device unmapped.',
+    mirrors: 'hmm-tests.c: TEST_F(hmm, exclusive) with two CPU threads touching the page', entries: ['remove_device_exclusive_entry', 'restore_exclusive_pte', 'do_swap_page'],
+    pages: dirtyPage,
+    threads: [{ kind: 'device-atomic', device: 0, addr: A }, { kind: 'cpu-access', addr: A, write: true, after: 0 }, { kind: 'cpu-access', addr: A, write: false, after: 0 }],
+    expect: [{ addr: A, pte: 'present', dirty: true, deviceMaps: [{ device: 0, maps: false }] }],
+  },
+  {
+    ...base, id: 'exclusive-then-fault-and-zap', title: 'GPU atomic, then a CPU fault racing MADV_DONTNEED', balanced: false,
+    description: 'Once a device holds a page exclusively, a CPU write fault on the device-exclusive entry races MADV_DONTNEED of the page. The fault reads the entry without the PTL and must re-check it under the PTL (pte_same()): if the zap came first it must not bring the freed page back. Either order is fine at the end; the device keeps no mapping.',
+    mirrors: 'hmm-tests.c: TEST_F(hmm, exclusive) with MADV_DONTNEED from another thread', entries: ['remove_device_exclusive_entry', 'restore_exclusive_pte', 'zap_nonpresent_ptes', 'zap_pte_range'],
+    pages: dirtyPage,
+    threads: [{ kind: 'device-atomic', device: 0, addr: A }, { kind: 'cpu-access', addr: A, write: true, after: 0 }, { kind: 'madv-dontneed', addr: A, after: 0 }],
+    expect: [{ addr: A, deviceMaps: [{ device: 0, maps: false }] }],
+  },
+  {
     ...base, id: 'exclusive-thp-cpu-write', title: 'GPU atomic on a THP while the CPU writes the next page', balanced: false, vma: { start: A, pages: 512, write: true },
     description: 'The device asks for one page of a PMD-mapped THP while a CPU writes the page after it: one of them splits the PMD, and the other must see the split. The neighbour stays present and writable; only the asked page is device-exclusive at the end (or restored, if the CPU write came through it).',
     mirrors: 'hmm-tests.c: TEST_F(hmm, exclusive) on a THP, with a CPU thread', entries: ['make_device_exclusive', 'make_device_exclusive_range'],

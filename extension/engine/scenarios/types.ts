@@ -10,7 +10,7 @@ export interface PageSpec {
   thp?: boolean;
 }
 
-export type ThreadSpec =
+export type ThreadSpec = (
   /** A device asks for atomic (exclusive) access to [addr, addr + pages * PAGE_SIZE) through its driver. */
   | { kind: 'device-atomic'; device: number; addr: number; pages?: number }
   /** A device reads the page through its mirror (hmm_range_fault style): maps it read-only. */
@@ -21,7 +21,11 @@ export type ThreadSpec =
   | { kind: 'gup'; addr: number; write: boolean }
   | { kind: 'fork' }
   | { kind: 'mprotect'; addr: number; pages?: number; write: boolean }
-  | { kind: 'madv-dontneed'; addr: number; pages?: number };
+  | { kind: 'madv-dontneed'; addr: number; pages?: number }
+) & {
+  /** Starts once the thread at this index has finished (the races of what comes after, not before). */
+  after?: number;
+};
 
 /** What the state must be at the end, per address. */
 export interface Expect {

@@ -39,6 +39,8 @@ export interface Thread {
   blockedOn?: string;
   /** Paused right before a call that asks this explored choice (its next run answers it). */
   choice?: string;
+  /** Starts only once this thread has finished (a scenario's sequencing). */
+  after?: string;
   frames: Frame[];
   result?: Value;
   error?: string;

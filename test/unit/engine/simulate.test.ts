@@ -67,6 +67,17 @@ test('a schedule that runs the CPU first changes the story', async () => {
   assert.ok(r.checks.some((c) => c.name.startsWith('PTE at') && !c.ok), 'the PTE stays device-exclusive: the expectation of the scenario order fails');
 });
 
+test('a thread that starts after another waits for it, whatever the schedule asks', async () => {
+  const t = await engineTree(EXAMPLES);
+  // The CPUs of exclusive-then-two-cpu-faults start once the device has finished: asking for
+  // them first runs the device anyway.
+  const r = simulate(t, 'exclusive-then-two-cpu-faults', { schedule: ['cpu1', 'cpu2', 'cpu1'] });
+  assert.ok(passed(r), r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; '));
+  const first = (id: string) => r.steps.findIndex((x) => x.thread === id);
+  const lastDevice = r.steps.map((x) => x.thread).lastIndexOf('dev0');
+  assert.ok(lastDevice >= 0 && first('cpu1') > lastDevice && first('cpu2') > lastDevice, 'no CPU step before the device finished');
+});
+
 test('the ASCII timeline says what happened, line by line', async () => {
   const r = simulate(await engineTree(EXAMPLES), 'exclusive-then-cpu-write');
   const text = renderAscii(r);
