@@ -13,7 +13,7 @@ import { REPO, SHOTS, choosePath, e2eSession, runCommand as runHarnessCommand, s
 const TREE = path.join(REPO, 'examples');
 const SERIES = path.join(REPO, 'test/fixtures/review/dirty-series.mbox');
 const EXT = 'kernel-path-sim.kernel-path-sim';
-// Two seconds per scenario and tree: the whole comparison (13 scenarios) in well under two minutes.
+// Two seconds per scenario and tree: the whole comparison (15 scenarios) in well under two minutes.
 const SETTINGS = { 'workbench.colorTheme': 'Default Dark Modern', 'kernelPathSim.explore.maxSeconds': 2 };
 const e2e = e2eSession({ prefix: 'compare', settings: SETTINGS, consoleFilter: /panel|error|report/i });
 const { step } = e2e;

@@ -136,7 +136,21 @@ export async function choosePath(page, value) {
     if ((await input.inputValue()) === value) break;
     if (attempt === 10) throw new Error(`the file dialog would not keep ${value} (it shows ${await input.inputValue()})`);
   }
-  await page.keyboard.press('Enter');
+  // Enter can arrive while the dialog is still resolving what was typed, and be lost: the dialog
+  // then stays open with the path in it. Accept again (Enter, then its OK button) until it closes.
+  const widget = page.locator('.quick-input-widget');
+  for (let attempt = 0; ; attempt++) {
+    if (attempt % 2 === 0) await page.keyboard.press('Enter');
+    else await widget.locator('.monaco-button', { hasText: 'OK' }).first().click({ timeout: 2000 }).catch(() => {});
+    try {
+      await widget.waitFor({ state: 'hidden', timeout: 3000 });
+      return;
+    } catch (e) {
+      // Another quick input took its place (the dialog did close): done.
+      if ((await input.inputValue().catch(() => '')) !== value) return;
+      if (attempt === 5) throw e;
+    }
+  }
 }
 
 export async function runCommand(page, title) {
