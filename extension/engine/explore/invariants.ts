@@ -263,7 +263,6 @@ export function checkEnd(s: State, facts: EndFacts): Found[] {
   }
   for (const f of s.world.folios) {
     const rec = obj(s, f).v as Rec;
-    if (rec.fields.freed) continue;
     const pfn = rec.fields.pfn as number;
     let mapped = 0;
     let present = 0;
@@ -272,31 +271,23 @@ export function checkEnd(s: State, facts: EndFacts): Found[] {
       if (ptePfn(p) === pfn && (p.k === 'present' || isDevExcl(p))) mapped++;
       if (p.k === 'present' && p.pfn === pfn) present++;
     }
-    // Large folios count per page; only small folios are checked here. Before v6.15 a
-    // device-exclusive entry is not counted in the mapcount (it was unmapped like a migration
-    // entry); from v6.15 it is: either convention is accepted, nothing outside it.
-    const mc = Number(rec.fields._mapcount);
-    if (Number(rec.fields.nr ?? 1) === 1 && (mc < present || mc > mapped)) {
-      out.push({ invariant: 'refcount-balanced', message: `${obj(s, f).label}: mapcount ${mc} but ${present} present PTE${present === 1 ? '' : 's'}${mapped > present ? ` and ${mapped - present} device-exclusive entr${mapped - present === 1 ? 'y' : 'ies'}` : ''} map it` });
-    }
-  }
-  // A folio freed while a PTE still maps it (mapcount not back to 0: "Bad page state"), or one no
-  // page table maps any more that still has references (nothing can drop them: leaked).
-  for (const f of s.world.folios) {
-    const rec = obj(s, f).v as Rec;
+    // Large folios count per page; only small folios are checked here.
     if (Number(rec.fields.nr ?? 1) !== 1) continue;
-    const pfn = rec.fields.pfn as number;
     const mc = Number(rec.fields._mapcount);
     const refs = Number(rec.fields._refcount);
-    let mapped = 0;
-    for (const mm of s.world.mms) for (const addr of s.world.addresses) {
-      const p = pteAt(s, mm, addr);
-      if (ptePfn(p) === pfn && (p.k === 'present' || isDevExcl(p))) mapped++;
+    const label = obj(s, f).label;
+    if (rec.fields.freed) {
+      // Freed while a PTE still maps it (mapcount not back to 0: "Bad page state").
+      if (mc > 0 || mapped > 0) out.push({ invariant: 'refcount-balanced', message: `${label} was freed while still mapped (mapcount ${mc}${mapped ? `, ${mapped} page-table entr${mapped === 1 ? 'y' : 'ies'}` : ''}): the page is reused under its mapping` });
+      continue;
     }
-    if (rec.fields.freed && (mc > 0 || mapped > 0)) {
-      out.push({ invariant: 'refcount-balanced', message: `${obj(s, f).label} was freed while still mapped (mapcount ${mc}${mapped ? `, ${mapped} page-table entr${mapped === 1 ? 'y' : 'ies'}` : ''}): the page is reused under its mapping` });
-    } else if (!rec.fields.freed && !facts.balanced && mapped === 0 && mc === 0 && refs > 0) {
-      out.push({ invariant: 'refcount-balanced', message: `${obj(s, f).label}: no page table maps it any more, yet it keeps ${refs} reference${refs === 1 ? '' : 's'} with every thread finished: leaked` });
+    // Before v6.15 a device-exclusive entry is not counted in the mapcount (it was unmapped like a
+    // migration entry); from v6.15 it is: either convention is accepted, nothing outside it.
+    if (mc < present || mc > mapped) {
+      out.push({ invariant: 'refcount-balanced', message: `${label}: mapcount ${mc} but ${present} present PTE${present === 1 ? '' : 's'}${mapped > present ? ` and ${mapped - present} device-exclusive entr${mapped - present === 1 ? 'y' : 'ies'}` : ''} map it` });
+    } else if (!facts.balanced && mapped === 0 && mc === 0 && refs > 0) {
+      // No page table maps it any more, yet references remain: nothing can drop them (leaked).
+      out.push({ invariant: 'refcount-balanced', message: `${label}: no page table maps it any more, yet it keeps ${refs} reference${refs === 1 ? '' : 's'} with every thread finished: leaked` });
     }
   }
   out.push(...locksLeftHeld(s));

@@ -14,50 +14,28 @@ import type { HeapObj, State, Thread } from '../state/state';
 /** Fields that hold an MMU-notifier sequence number (the mm's and each interval notifier's). */
 const SEQ_FIELDS = new Set(['invalidate_seq']);
 
-interface Shift {
-  /** The amount every shifted number moved by. */
-  d: number;
-}
-
-/** Whether two values are equal, numbers allowed to differ by the one amount of `shift` when given. */
-function equal(x: unknown, y: unknown, shift: Shift | undefined): boolean {
+/**
+ * Whether two values are equal, a number allowed to differ by `d` where `anywhere` (the looping
+ * thread's frames) or in a sequence field (the heap).
+ */
+function equal(x: unknown, y: unknown, d: number, anywhere: boolean): boolean {
   if (x === y) return true;
-  if (typeof x === 'number' && typeof y === 'number') {
-    if (!shift) return false;
-    return y - x === shift.d;
-  }
+  if (typeof x === 'number' && typeof y === 'number') return anywhere && y - x === d;
   if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
   if (Array.isArray(x) !== Array.isArray(y)) return false;
   const a = x as Record<string, unknown>;
   const b = y as Record<string, unknown>;
-  for (const k in a) if (!equal(a[k], b[k], shift) && !(a[k] === undefined && !(k in b))) return false;
+  for (const k in a) if (!equal(a[k], b[k], d, anywhere || SEQ_FIELDS.has(k)) && !(a[k] === undefined && !(k in b))) return false;
   for (const k in b) if (!(k in a) && b[k] !== undefined) return false;
   return true;
 }
 
-/** Heap values: only sequence fields may move, wherever they are in the object. */
-function equalHeap(x: unknown, y: unknown, shift: Shift): boolean {
-  if (x === y) return true;
-  if (typeof x === 'number' && typeof y === 'number') return false;
-  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return x === undefined && y === undefined;
-  if (Array.isArray(x) !== Array.isArray(y)) return false;
-  const a = x as Record<string, unknown>;
-  const b = y as Record<string, unknown>;
-  for (const k in a) {
-    if (SEQ_FIELDS.has(k) && typeof a[k] === 'number' && typeof b[k] === 'number') {
-      if (!equal(a[k], b[k], shift)) return false;
-    } else if (!equalHeap(a[k], b[k], shift) && !(a[k] === undefined && !(k in b))) return false;
-  }
-  for (const k in b) if (!(k in a) && b[k] !== undefined) return false;
-  return true;
-}
-
-function sameObject(a: HeapObj, b: HeapObj, shift: Shift): boolean {
-  return a.kind === b.kind && Boolean(a.freed) === Boolean(b.freed) && (a === b || equalHeap(a.v, b.v, shift));
+function sameObject(a: HeapObj, b: HeapObj, d: number): boolean {
+  return a.kind === b.kind && Boolean(a.freed) === Boolean(b.freed) && (a === b || equal(a.v, b.v, d, false));
 }
 
 /** Frames of the looping thread: same functions at the same places; its numbers may move too. */
-function sameFrames(a: State, b: State, ta: Thread, tb: Thread, shift: Shift | undefined): boolean {
+function sameFrames(a: State, b: State, ta: Thread, tb: Thread, d: number, anywhere: boolean): boolean {
   if (ta.frames.length !== tb.frames.length || ta.status !== tb.status || ta.choice !== tb.choice || ta.blockedOn !== tb.blockedOn) return false;
   for (let i = 0; i < ta.frames.length; i++) {
     const fa = ta.frames[i];
@@ -66,7 +44,7 @@ function sameFrames(a: State, b: State, ta: Thread, tb: Thread, shift: Shift | u
     const la = a.heap[fa.locals];
     const lb = b.heap[fb.locals];
     if (!la || !lb) return false;
-    if (!equal(la.v, lb.v, shift) || !equal(fa.stack, fb.stack, shift)) return false;
+    if (!equal(la.v, lb.v, d, anywhere) || !equal(fa.stack, fb.stack, d, anywhere)) return false;
   }
   return true;
 }
@@ -89,13 +67,12 @@ export function compare(a: State, b: State, id: string): 'same' | 'shifted' | fa
   // nothing may differ) or an even amount (one or more whole invalidations).
   const d = mmSequence(b) - mmSequence(a);
   if (Number.isNaN(d) || d < 0 || d % 2) return false;
-  const shift: Shift = { d };
   const frames = new Set<number>();
   for (let i = 0; i < a.threads.length; i++) {
     const ta = a.threads[i];
     const tb = b.threads[i];
-    if (ta.id !== tb.id || !equal(ta.result, tb.result, undefined) || ta.error !== tb.error) return false;
-    if (!sameFrames(a, b, ta, tb, ta.id === id && d > 0 ? shift : undefined)) return false;
+    if (ta.id !== tb.id || !equal(ta.result, tb.result, 0, false) || ta.error !== tb.error) return false;
+    if (!sameFrames(a, b, ta, tb, d, ta.id === id && d > 0)) return false;
     for (const f of tb.frames) frames.add(f.locals);
     for (const f of ta.frames) frames.add(f.locals);
   }
@@ -105,14 +82,14 @@ export function compare(a: State, b: State, id: string): 'same' | 'shifted' | fa
     const x = a.heap[n];
     const y = b.heap[n];
     if (frames.has(n) || (x?.kind === 'frame' && (!y || y.kind === 'frame')) || (y?.kind === 'frame' && !x)) continue;
-    if (!x || !y || !sameObject(x, y, shift)) return false;
+    if (!x || !y || !sameObject(x, y, d)) return false;
   }
-  if (!equal(a.world, b.world, undefined)) return false;
+  if (!equal(a.world, b.world, 0, false)) return false;
   const open = (s: State): unknown[] => {
     const ended = new Set(s.events.filter((e) => e.phase === 'end').map((e) => e.id));
     return s.events.filter((e) => e.phase === 'start' && !ended.has(e.id)).map((e) => [e.event, e.start, e.end, e.owner, e.thread]);
   };
-  if (!equal(open(a), open(b), undefined)) return false;
+  if (!equal(open(a), open(b), 0, false)) return false;
   return d === 0 ? 'same' : 'shifted';
 }
 
