@@ -1,5 +1,5 @@
 // Race-explorer benchmark: per scenario and tree, the interleavings explored (states, transitions,
-// pruned by the sleep sets), seconds, states/second, whether the search completed, and the time to
+// pruned by the sleep sets, segments run ahead of the other threads by the persistent sets), seconds, states/second, whether the search completed, and the time to
 // the first counterexample (on the tree, and on a mutant that drops the dirty transfer of
 // make_device_exclusive); targets: every two-thread scenario complete in < 2 s, every three-thread
 // one in < 30 s. Then exclusive-then-cpu-write written by hand in Promela (bench/promela/) and
@@ -147,7 +147,7 @@ for (const root of trees) {
   const full = measure(tree, scenarios, { all: true, cap: (sc) => CAP * target(sc), label: name });
   const violating = scenarios.filter((sc) => full.get(sc.id).first?.violations.length);
   const ttf = violating.length ? measure(tree, violating, { all: false, cap: (sc) => CAP * target(sc), label: `${name} first` }) : new Map();
-  console.log(`  ${padEnd('scenario', 34)} thr  ${pad('states', 6)} ${pad('trans', 6)} ${pad('pruned', 6)} ${pad('seconds', 9)} ${pad('st/s', 6)}  ${padEnd('complete', 22)} target  verdict  violations (first counterexample: time, steps)`);
+  console.log(`  ${padEnd('scenario', 34)} thr  ${pad('states', 6)} ${pad('trans', 6)} ${pad('pruned', 6)} ${pad('ahead', 6)} ${pad('seconds', 9)} ${pad('st/s', 6)}  ${padEnd('complete', 22)} target  verdict  violations (first counterexample: time, steps)`);
   const unmodelled = new Set();
   for (const sc of scenarios) {
     const m = full.get(sc.id);
@@ -167,7 +167,7 @@ for (const root of trees) {
     const expected = (r.expected ?? []).map((x) => `${x.invariant} (${x.steps} steps)`);
     const missing = (r.missingExpected ?? []).map((x) => (typeof x === 'string' ? x : x.invariant ?? JSON.stringify(x)));
     const extra = `${expected.length ? `; expected: ${expected.join(', ')}` : ''}${missing.length ? `; EXPECTED, NOT FOUND: ${missing.join(', ')}` : ''}`;
-    console.log(`  ${padEnd(sc.id, 34)} ${pad(sc.threads.length, 3)}  ${pad(r.states, 6)} ${pad(r.transitions, 6)} ${pad(r.pruned, 6)} ${pad(fmtS(m.seconds), 9)} ${pad((r.states / m.seconds).toFixed(0), 6)}  ${padEnd(bounds(r), 22)} < ${pad(target(sc), 2)} s  ${pass ? 'PASS' : 'MISS'}     ${v}${extra}${m.runs.length < RUNS ? `  [${m.runs.length} run: ${r.complete ? 'over 1.5x target' : 'bound hit'}]` : ''}`);
+    console.log(`  ${padEnd(sc.id, 34)} ${pad(sc.threads.length, 3)}  ${pad(r.states, 6)} ${pad(r.transitions, 6)} ${pad(r.pruned, 6)} ${pad(r.ranAhead, 6)} ${pad(fmtS(m.seconds), 9)} ${pad((r.states / m.seconds).toFixed(0), 6)}  ${padEnd(bounds(r), 22)} < ${pad(target(sc), 2)} s  ${pass ? 'PASS' : 'MISS'}     ${v}${extra}${m.runs.length < RUNS ? `  [${m.runs.length} run: ${r.complete ? 'over 1.5x target' : 'bound hit'}]` : ''}`);
     summary.push({ tree: name, id: sc.id, threads: sc.threads.length, states: r.states, seconds: m.seconds, complete: r.complete, pass, target: target(sc), ttf: t?.seconds, ttfSteps: t?.first?.violations[0]?.steps });
   }
   if (unmodelled.size) console.log(`  unmodelled on some path (not followed): ${[...unmodelled].join(', ')}`);
@@ -298,7 +298,7 @@ async function spinSection() {
   console.log(`  with the process start (a pan that starts and exits at once: ${fmtS(start)}) and net of it; [pan's own clock, 10 ms resolution]`);
   console.log('  full search (no violation expected):');
   console.log(`    ${padEnd('', 18)} ${pad('states', 7)} ${pad('trans', 7)} ${pad('depth', 6)} ${pad('wall s', 9)} ${pad('net s', 9)} ${pad('states/s', 9)}  errors`);
-  console.log(`    ${padEnd('explorer (BFS+POR)', 18)} ${pad(o.states, 7)} ${pad(o.transitions, 7)} ${pad(o.maxDepth, 6)} ${pad(fmtS(oS), 9)} ${pad('', 9)} ${pad((o.states / oS).toFixed(0), 9)}  ${o.violations.length ? o.violations.map((x) => x.invariant).join(', ') : 'none'} (complete: ${bounds(o)}; ${o.pruned} transitions pruned)`);
+  console.log(`    ${padEnd('explorer (BFS+POR)', 18)} ${pad(o.states, 7)} ${pad(o.transitions, 7)} ${pad(o.maxDepth, 6)} ${pad(fmtS(oS), 9)} ${pad('', 9)} ${pad((o.states / oS).toFixed(0), 9)}  ${o.violations.length ? o.violations.map((x) => x.invariant).join(', ') : 'none'} (complete: ${bounds(o)}; ${o.pruned} transitions pruned, ${o.ranAhead} segments run ahead)`);
   for (const k of ['dfs', 'bfs']) {
     const p = pans[k][0];
     console.log(`    ${padEnd(label(k), 18)} ${pad(p.stored, 7)} ${pad(p.transitions, 7)} ${pad(p.depth, 6)} ${pad(fmtS(pS(k)), 9)} ${pad(fmtS(pNet(k)), 9)} ${pad((p.stored / pNet(k)).toFixed(0), 9)}  ${p.errors}${p.nominal !== undefined ? ` (${p.nominal} nominal states: atomic steps excluded)` : ''} [pan: ${p.elapsed} s]`);

@@ -151,7 +151,7 @@ export function boundsText(bounds: readonly { bound: Bound; limit: number }[]): 
 /** One scenario's exploration as the JSON output gives it. */
 function scenarioJson(r: ExploreResult, traces: SimulationResult[], knownTraces: SimulationResult[]): unknown {
   return {
-    scenario: r.scenario, tree: r.tree, states: r.states, transitions: r.transitions, pruned: r.pruned, seconds: r.seconds,
+    scenario: r.scenario, tree: r.tree, states: r.states, transitions: r.transitions, pruned: r.pruned, heldBack: r.heldBack, ranAhead: r.ranAhead, seconds: r.seconds,
     complete: r.complete, bounds: r.bounds, maxDepth: r.maxDepth, endStates: r.endStates,
     unmodelled: r.unmodelled.map((u) => ({ name: u.name, file: u.file, line: u.line })),
     violations: r.violations.map((v, k) => ({

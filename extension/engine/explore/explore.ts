@@ -10,20 +10,22 @@
  * Every counterexample is a schedule `simulate(..., { schedule })` replays step by step.
  */
 import { type Code } from '../interp/code';
-import { Machine, type TraceStep, type Unmodelled, type Warning } from '../interp/machine';
+import { Machine, type RunResult, type TraceStep, type Unmodelled, type Warning } from '../interp/machine';
 import { kernelPrimitives } from '../primitives/index';
-import { CHOICES, type ChoiceLabel, isChoiceLabel, scheduleEntry } from '../primitives/choices';
+import { CHOICES, type ChoiceLabel, isChoiceLabel, parseScheduleEntry, scheduleEntry } from '../primitives/choices';
 import { scenarioById, SCENARIOS } from '../scenarios/catalog';
 import { type EngineTree, type SimulateOptions, SimulationError, prepare } from '../simulate';
-import { type HeapObj, type ObjKind, type State, fieldName, forkState, load, reading } from '../state/state';
+import { type HeapObj, type ObjKind, type Reads, type State, fieldName, forkState, load, reading } from '../state/state';
 import { isPtr } from '../state/values';
 import { type ObjectText, dropDeadFrames, stateKey } from './stateKey';
-import { type Footprint, conflicts, emptyFootprint, footprintOf } from './footprint';
+import { type Footprint, conflicts, emptyFootprint, footprintOf, mergeInto } from './footprint';
 import { compare, samePlace, sameUpToSequence } from './spin';
-import { type Decisions, NO_DECISIONS, PathMap, decisionList, extend, push, rangesText, withPfns } from './pathData';
+import { AheadStats, type Future, FutureCache, type SegmentRunner, lookahead, runsAhead } from './lookahead';
+import { NORMALIZE_MAX, fewerSwitches, switches } from './normalize';
+import { type Decisions, NO_DECISIONS, PathMap, decisionList, extend, pop, push, rangesText, withPfns } from './pathData';
 import type { Value } from '../state/values';
 import { type MappingOrigin, knownFindingOf } from './knownFindings';
-import { type Found, type LoopOrigin, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns } from './invariants';
+import { type Found, type LoopOrigin, checkEnd, checkState, checkStep, classifyFailure, dirtyAfter, dirtyPfns } from './invariants';
 
 export interface ExploreOptions extends Pick<SimulateOptions, 'driver' | 'choices' | 'limits'> {
   /** Distinct states at most (default 20000). */
@@ -38,6 +40,8 @@ export interface ExploreOptions extends Pick<SimulateOptions, 'driver' | 'choice
   all?: boolean;
   /** The partial-order reduction (sleep sets over footprints); on by default. */
   por?: boolean;
+  /** Let a thread run ahead of the others' futures (persistent sets: lookahead.ts); on with `por`, by default. */
+  ahead?: boolean;
   /** Report the trees' known findings (knownFindings.ts) apart from violations (default true). */
   known?: boolean;
   onProgress?: (p: { states: number; transitions: number; depth: number; queued: number }) => void;
@@ -79,6 +83,10 @@ export interface ExploreResult {
   transitions: number;
   /** Transitions not taken because the sleep set showed them redundant. */
   pruned: number;
+  /** Transitions not taken because another thread's segment could run ahead of them (lookahead.ts). */
+  heldBack: number;
+  /** Segments run ahead of the other threads inside a transition (lookahead.ts). */
+  ranAhead: number;
   seconds: number;
   /** Every interleaving within the bounds was explored and no bound was hit. */
   complete: boolean;
@@ -96,6 +104,15 @@ export interface ExploreResult {
   known: KnownViolation[];
   /** Calls not modelled on some path: exploration cannot vouch for those paths. */
   unmodelled: Unmodelled[];
+}
+
+interface StepResult {
+  node: Node;
+  /** What the whole transition touched. */
+  fp: Footprint;
+  /** What its first segment touched (before it ran ahead: see step). */
+  first: Footprint;
+  spun: boolean;
 }
 
 interface Node {
@@ -142,12 +159,21 @@ let prims: ReturnType<typeof kernelPrimitives> | undefined;
  */
 export const EXPLORE_LIMITS = { maxSteps: 400_000 } as const;
 
+/** Segments a thread runs ahead of the others within one transition (a 512-PTE walk takes about 3 000). */
+const MAX_AHEAD_SEGMENTS = 1024;
+/** Segments run ahead on one copy of the state at most. */
+const AHEAD_BATCH = 64;
+
 /** Objects whose writes can change which pfns are dirty (dirtyPfns reads them). */
 const DIRTY_KINDS: ReadonlySet<ObjKind> = new Set<ObjKind>(['mm', 'pmdtable', 'pgtable', 'folio', 'page']);
 
 /** Helpers that return the PTE they are given (what the code then compares or rebuilds). */
 const PTE_READERS = new Set(['ptep_get', 'ptep_get_lockless', 'ptep_clear_flush', 'ptep_get_and_clear', 'ptep_get_and_clear_full',
   'ptep_modify_prot_start', 'modify_prot_start_ptes', 'get_and_clear_full_ptes', 'ptep_test_and_clear_young']);
+
+/** Findings a reordering of commuting segments keeps (see `readable` in explore). */
+const REORDERABLE = new Set(['secondary-mmu-coherence', 'no-stale-device-mapping', 'no-crash', 'no-use-after-free', 'folio-locked-on-restore',
+  'no-write-without-vm-write', 'pte-not-clobbered', 'refcount-balanced', 'fork-entries', 'no-deadlock']);
 
 /** Explores every interleaving of `scenarioId` on `tree` within the bounds. */
 export function explore(tree: EngineTree, scenarioId: string, options: ExploreOptions = {}): ExploreResult {
@@ -166,23 +192,34 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   const { code, limits, initialRefs } = prep;
   const forked = sc.threads.some((t) => t.kind === 'fork');
   const por = options.por !== false;
+  // Persistent sets assume every interleaving is allowed: not with a preemption bound.
+  const ahead = por && options.ahead !== false && maxPreemptions === Infinity;
   texts = new WeakMap();
   const waiting = new WeakMap<State, Map<string, boolean>>();
+  const futureCache = new FutureCache((s, id) => lookahead(s, id, runSegment));
+  const aheadStats = new AheadStats();
 
   const result: ExploreResult = {
-    scenario: sc.id, tree: tree.root.split('/').pop() ?? tree.root, states: 0, transitions: 0, pruned: 0, seconds: 0,
+    scenario: sc.id, tree: tree.root.split('/').pop() ?? tree.root, states: 0, transitions: 0, pruned: 0, heldBack: 0, ranAhead: 0, seconds: 0,
     complete: true, bounds: [], maxDepth: 0, endStates: 0, violations: [], expected: [], missingExpected: [], known: [], unmodelled: [],
   };
-  const fired = new Set<string>();
+  const fired = new Map<string, Violation>();
   const report = (f: Found, n: { decisions: Decisions; origins: Map<string, MappingOrigin> }): void => {
     const origin = f.mapping && n.origins.get(`${f.mapping.device} device PTE 0x${f.mapping.addr.toString(16)}`);
     const k = options.known !== false ? knownFindingOf(f.invariant, origin, f.loop) : undefined;
     const key = k ? `known:${k.id}` : f.invariant;
-    if (fired.has(key)) return;
-    fired.add(key);
-    const v: Violation = { ...f, schedule: decisionList(n.decisions), steps: n.decisions.length };
-    if (k) result.known.push({ ...v, known: k.id, title: k.title, why: k.why });
-    else result.violations.push(v);
+    const had = fired.get(key);
+    // Seen already: a later counterexample replaces it only if it is shorter, or as long with
+    // fewer switches between threads (running ahead can reach an interleaved one first).
+    if (had && n.decisions.length > had.steps) return;
+    const schedule = decisionList(n.decisions);
+    if (had && n.decisions.length === had.steps && switches(schedule) >= switches(had.schedule)) return;
+    const v: Violation = { ...f, schedule, steps: n.decisions.length };
+    const list: Violation[] = k ? result.known : result.violations;
+    const entry = k ? { ...v, known: k.id, title: k.title, why: k.why } : v;
+    if (had) list[list.indexOf(had)] = entry;
+    else list.push(entry);
+    fired.set(key, entry);
   };
   const bound = (b: Bound, limit: number): void => {
     result.complete = false;
@@ -230,12 +267,19 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       }
       const runnable = live.filter((id) => !stuck.has(id));
       const ran: { id: string; fp: Footprint }[] = [];
+      // Segments already run while looking for one that can run ahead alone.
+      const tried = new Map<string, StepResult>();
+      const alone = ahead && live.length > 1 ? runAhead(node, live, runnable, tried) : undefined;
       // Each runnable thread's transitions: one, or one per answer of the choice it paused at.
       const moves = runnable.flatMap((id): { id: string; answer?: { label: ChoiceLabel; index: number } }[] => {
         const label = s.threads.find((x) => x.id === id)?.choice;
         return label && isChoiceLabel(label) ? CHOICES[label].map((_, index) => ({ id, answer: { label, index } })) : [{ id }];
       });
       for (const { id, answer } of moves) {
+        if (alone !== undefined && id !== alone) {
+          result.heldBack++;
+          continue;
+        }
         const slept = node.sleep.get(id);
         if (slept) {
           result.pruned++;
@@ -247,7 +291,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
           bound('preemptions', maxPreemptions);
           continue;
         }
-        const child = step(node, id, preemptions, answer);
+        const child = (!answer && tried.get(id)) || step(node, id, preemptions, answer);
         result.transitions++;
         const n = child.node;
         // Threads asleep at the parent stay asleep if they commute with this segment. A thread
@@ -294,13 +338,16 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       if (result.states > maxStates) break;
     }
     if (!queue.length) break;
-    queue = next;
+    // Fewer context switches first: of the shortest counterexamples, the first reported is the
+    // one a reviewer reads most easily (one thread's story, then the other's).
+    queue = next.sort((a, b) => a.preemptions - b.preemptions);
     depth++;
     result.maxDepth = Math.max(result.maxDepth, depth);
     options.onProgress?.({ states: result.states, transitions: result.transitions, depth, queued: queue.length });
   }
   // Stopped at the first violation (`all: false`) with interleavings left: not every one was seen.
   if (stop() && queue.length) result.complete = false;
+  for (let i = 0; i < result.violations.length; i++) result.violations[i] = readable(result.violations[i]);
   result.seconds = (performance.now() - t0) / 1000;
   const wanted = new Set(sc.expectedViolations ?? []);
   result.expected = result.violations.filter((v) => wanted.has(v.invariant));
@@ -336,8 +383,61 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     }, codeCache);
   }
 
+  /**
+   * A thread whose next segment can run ahead of every other thread's future (lookahead.ts), or
+   * undefined when all must be tried here. The thread that ran last is tried first: it is the one
+   * most likely still inside a walk the others do not touch. A segment that comes back to a state
+   * already seen never runs ahead (otherwise a held-back move could wait around a cycle for ever).
+   */
+  function runAhead(node: Node, live: string[], runnable: string[], tried: Map<string, StepResult>): string | undefined {
+    const s = node.s;
+    const future = (id: string): Future | undefined => futureCache.get(s, id);
+    const order = node.current !== undefined && runnable.includes(node.current) ? [node.current, ...runnable.filter((x) => x !== node.current)] : runnable;
+    for (const id of order) {
+      const at = s.threads.find((x) => x.id === id);
+      if (node.sleep.has(id) || at?.choice || !aheadStats.worth(id, at?.frames.at(-1)?.fn)) continue;
+      const others = live.filter((x) => x !== id);
+      const fs = others.map(future);
+      if (fs.some((f) => f === undefined)) continue;
+      const preempt = node.current !== undefined && node.current !== id && runnable.includes(node.current);
+      const child = step(node, id, node.preemptions + (preempt ? 1 : 0), undefined);
+      tried.set(id, child);
+      if (child.spun) continue;
+      const t = child.node.s.threads.find((x) => x.id === id);
+      if ((t?.status === 'done' || t?.status === 'failed') && s.threads.some((x) => x.after === id)) continue;
+      const key = nodeKey(child.node);
+      if (key === nodeKey(node) || visited.has(key)) continue;
+      const ok = runsAhead(child.node.s, child.first, fs as Future[]);
+      aheadStats.note(id, at?.frames.at(-1)?.fn, ok);
+      if (ok) {
+        futureCache.used(others.map((x, i) => ({ id: x, future: fs[i] as Future })));
+        return id;
+      }
+    }
+    return undefined;
+  }
+
+  /** One segment of thread `id` alone, on a copy: what lookahead.ts runs. */
+  function runSegment(from: State, id: string): ReturnType<SegmentRunner> {
+    const s = forkState(from);
+    if (from.threads.find((x) => x.id === id)?.choice) return { s, fp: emptyFootprint(), reads: new Map(), stop: 'unknown' };
+    s.reads = new Map();
+    const m = new Machine(s, code, table, limits, choices, {}, codeCache);
+    const r = m.run(id, true);
+    m.finish();
+    const reads = s.reads;
+    s.reads = undefined;
+    const fp = footprintOf(from, s, reads);
+    if (r === 'done') return { s, fp, reads, stop: 'done' };
+    // Blocked with the lock holder held back: it stays blocked (a holder among the others that
+    // would let it go writes the lock it read, and their futures then do not commute).
+    if (r === 'blocked') return { s, fp, reads, stop: 'waits' };
+    if (r === 'failed' || s.threads.find((x) => x.id === id)?.choice) return { s, fp, reads, stop: 'unknown' };
+    return { s, fp, reads, stop: 'sched' };
+  }
+
   /** Runs thread `id` from `node`'s state to its next scheduling point. */
-  function step(node: Node, id: string, preemptions: number, answer?: { label: ChoiceLabel; index: number }): { node: Node; fp: Footprint; spun: boolean } {
+  function step(node: Node, id: string, preemptions: number, answer?: { label: ChoiceLabel; index: number }): StepResult {
     const s = forkState(node.s);
     if (por) s.reads = new Map();
     const seen = new PathMap(node.seen);
@@ -391,25 +491,146 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     const reads = s.reads;
     s.reads = undefined;
     dropDeadFrames(s, texts);
-    const fp = reads ? footprintOf(node.s, s, reads) : emptyFootprint();
+    const first = reads ? footprintOf(node.s, s, reads) : emptyFootprint();
     // Dirty data lives in PTEs and folios: a segment that wrote no page table, folio or struct
     // page (its footprint says so) left the dirty pfns as they were.
-    const touchesDirty = !reads || [...fp.writes.keys()].some((o) => o < 0 || DIRTY_KINDS.has(s.heap[o]?.kind ?? 'frame'));
-    if (touchesDirty) dirty = withPfns(dirty, reading(s, () => dirtyPfns(s)));
+    const touchesDirty = (f: Footprint, at: State): boolean => !reads || [...f.writes.keys()].some((o) => o < 0 || DIRTY_KINDS.has(at.heap[o]?.kind ?? 'frame'));
+    if (touchesDirty(first, s)) dirty = withPfns(dirty, reading(s, () => dirtyPfns(s)));
+    const warnings = [...node.warnings, ...m.warnings];
+    const unmodelled = [...node.unmodelled, ...m.unmodelled];
+    let fp = first;
+    let cur = s;
+    let curSeen = seen;
+    // Then on, as long as its next segments can run ahead of what every other thread could do
+    // (lookahead.ts), they belong to this transition, checked at each state in between. They run
+    // in batches (1, 2, 4... up to AHEAD_BATCH) on one copy, so a 512-PTE walk does not copy the
+    // state at every segment; a batch that does not run ahead is taken back and tried again one
+    // segment at a time.
+    if (ahead && !spun) {
+      fp = mergeInto(emptyFootprint(), first);
+      let batch = 1;
+      let ran = 0;
+      while (ran < MAX_AHEAD_SEGMENTS && r === 'sched' && !cur.threads.find((x) => x.id === id)?.choice) {
+        const fn = cur.threads.find((x) => x.id === id)?.frames.at(-1)?.fn;
+        if (batch === 1 && !aheadStats.worth(id, fn)) break;
+        const others = cur.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed');
+        const futures = others.map((x) => futureCache.get(cur, x.id));
+        if (!others.length || futures.some((f) => f === undefined)) break;
+        const start = cur;
+        reading(start, () => {
+          for (const f of checkState(start)) report(f, path);
+        });
+        const next = forkState(start);
+        next.reads = new Map();
+        const stores: Reads = new Map();
+        const nextSeen = new PathMap(curSeen);
+        const nextOrigins = new Map(path.origins);
+        // Findings in the batch are reported with the device mappings it installed (known findings).
+        const batchPath = { decisions: path.decisions, origins: nextOrigins };
+        const m2 = machine(next, nextSeen, nextOrigins, batchPath);
+        let nextDirty = dirty;
+        let r2: RunResult = r;
+        let n = 0;
+        for (;;) {
+          next.stores = new Map();
+          push(path.decisions, id);
+          n++;
+          r2 = m2.run(id, true);
+          const segmentStores = next.stores;
+          next.stores = undefined;
+          mergeInto({ reads: stores, writes: new Map() }, { reads: segmentStores, writes: new Map() });
+          if (n >= batch || r2 !== 'sched' || next.threads.find((x) => x.id === id)?.choice) break;
+          // A state in between: what the others could observe here.
+          reading(next, () => {
+            for (const f of checkState(next)) report(f, batchPath);
+            nextDirty = dirtyAfter(next, segmentStores, nextDirty);
+          });
+        }
+        m2.finish();
+        const nextReads = next.reads;
+        next.reads = undefined;
+        const segments = footprintOf(start, next, nextReads);
+        // Written and written back within the batch: the comparison of the states cannot see it.
+        for (const [o, k] of stores) if (o < start.nextId && next.heap[o]?.kind !== 'frame') mergeInto(segments, { reads: new Map([[o, k]]), writes: new Map([[o, k]]) });
+        const t2 = next.threads.find((x) => x.id === id);
+        const startsAnother = (t2?.status === 'done' || t2?.status === 'failed') && start.threads.some((x) => x.after === id);
+        const ok = !startsAnother && runsAhead(next, segments, futures as Future[]);
+        if (batch === 1) aheadStats.note(id, fn, ok);
+        if (!ok) {
+          for (let i = 0; i < n; i++) pop(path.decisions);
+          if (batch === 1) break;
+          batch = 1;
+          continue;
+        }
+        futureCache.used(others.map((x, i) => ({ id: x.id, future: futures[i] as Future })));
+        cur = next;
+        curSeen = nextSeen;
+        path.origins = nextOrigins;
+        r = r2;
+        ran += n;
+        result.ranAhead += n;
+        batch = Math.min(batch * 2, AHEAD_BATCH);
+        mergeInto(fp, segments);
+        warnings.push(...m2.warnings);
+        unmodelled.push(...m2.unmodelled);
+        for (const u of m2.unmodelled) if (!result.unmodelled.some((x) => x.name === u.name && x.file === u.file && x.line === u.line)) result.unmodelled.push(u);
+        dirty = nextDirty;
+        if (touchesDirty(segments, cur)) dirty = withPfns(dirty, reading(cur, () => dirtyPfns(cur)));
+      }
+      if (cur !== s) dropDeadFrames(cur, texts);
+    }
     const child: Node = {
-      s, decisions: path.decisions, stuck: [], current: id, preemptions,
-      warnings: [...node.warnings, ...m.warnings], unmodelled: [...node.unmodelled, ...m.unmodelled],
-      dirty, seen, sleep: new Map(), origins,
+      s: cur, decisions: path.decisions, stuck: [], current: id, preemptions,
+      warnings, unmodelled, dirty, seen: curSeen, sleep: new Map(), origins: path.origins,
     };
     for (const u of m.unmodelled) if (!result.unmodelled.some((x) => x.name === u.name && x.file === u.file && x.line === u.line)) result.unmodelled.push(u);
-    const t = s.threads.find((x) => x.id === id);
+    const t = cur.threads.find((x) => x.id === id);
     if (t?.status === 'failed') {
       const f = classifyFailure(t);
       // A loop that ran out of instructions: where it spins, for the known findings.
-      if (f) report(f.invariant === 'progress' ? { ...f, loop: loopOrigin(s, id) } : f, child);
+      if (f) report(f.invariant === 'progress' ? { ...f, loop: loopOrigin(cur, id) } : f, child);
     }
-    if (r === 'sched' || r === 'blocked') for (const f of reading(s, () => checkState(s))) report(f, child);
-    return { node: child, fp, spun: Boolean(spun) };
+    if (r === 'sched' || r === 'blocked') for (const f of reading(cur, () => checkState(cur))) report(f, child);
+    return { node: child, fp, first, spun: Boolean(spun) };
+  }
+
+  /**
+   * The counterexample told with as few switches between threads as the same interleaving allows
+   * (normalize.ts), if replaying it that way reaches the same state. Only for findings that depend
+   * on that state and on what each thread read, not on the states between (dirty-preserved
+   * remembers every pfn dirty on the way; progress, the loop's shape).
+   */
+  function readable(v: Violation): Violation {
+    if (!REORDERABLE.has(v.invariant) || v.schedule.length > NORMALIZE_MAX || switches(v.schedule) < 2) return v;
+    const before = replaySegments(v.schedule);
+    if (!before) return v;
+    const schedule = fewerSwitches(v.schedule, before.fps).map((j) => v.schedule[j]);
+    if (switches(schedule) >= switches(v.schedule)) return v;
+    const after = replaySegments(schedule);
+    return after && stateKey(after.s) === stateKey(before.s) ? { ...v, schedule } : v;
+  }
+
+  /** Runs a schedule from the start, one segment per entry, with each segment's footprint. */
+  function replaySegments(schedule: readonly string[]): { s: State; fps: Footprint[] } | undefined {
+    let s = prep.s;
+    const fps: Footprint[] = [];
+    for (const e of schedule) {
+      const entry = parseScheduleEntry(e);
+      const t = s.threads.find((x) => x.id === entry.thread);
+      if (!t || t.status === 'done' || t.status === 'failed') return undefined;
+      const label = t.choice;
+      const answer = entry.choice ?? (label && isChoiceLabel(label) ? { label, index: 0 } : undefined);
+      const next = forkState(s);
+      next.reads = new Map();
+      const m = new Machine(next, code, table, limits, choices, {}, codeCache);
+      m.run(entry.thread, true, answer);
+      m.finish();
+      const reads = next.reads;
+      next.reads = undefined;
+      fps.push(footprintOf(s, next, reads));
+      s = next;
+    }
+    return { s, fps };
   }
 
   /** Where thread `id` spins, and whether another thread's invalidation came first (knownFindings.ts). */

@@ -5,8 +5,9 @@
  * has stopped (`end`). Each returns what it found as violations; none changes the state.
  */
 import type { TraceStep } from '../interp/machine';
-import { type State, type Thread, load, obj } from '../state/state';
-import { type Pte, type Rec, type Value, isPtr, isRec } from '../state/values';
+import { type Reads, type State, type Thread, load, obj } from '../state/state';
+import { withPfns } from './pathData';
+import { type Pte, type Rec, type Value, isArr, isPtr, isRec } from '../state/values';
 import { untag } from '../primitives/driver';
 import { same } from './footprint';
 import { PAGE_SIZE, findVma, hasPage, hex, pageRec, pagePtr, pteAt, vmaRec } from '../world/layout';
@@ -235,6 +236,32 @@ export function dirtyPfns(s: State): number[] {
     for (let i = 0; i < Number(r.fields.nr ?? 1); i++) out.add(pfn + i);
   }
   return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * The pfns seen dirty so far (`seen`, sorted) with those dirty after a segment that made the
+ * `stores`: when it only wrote PTEs (and struct pages, and folio fields other than the dirty
+ * flag), only those PTEs can have become dirty; anything else is looked at in full.
+ */
+export function dirtyAfter(s: State, stores: Reads, seen: readonly number[]): readonly number[] {
+  const added: number[] = [];
+  for (const [o, keys] of stores) {
+    const h = s.heap[o];
+    if (!h || h.kind === 'frame' || h.kind === 'page' || h.kind === 'record' || h.kind === 'driver' || h.kind === 'vma' || h.kind === 'task') continue;
+    if (h.kind === 'folio' && keys !== null && ![...keys].some((k) => k === 'dirty' || k === 'freed')) continue;
+    if (h.kind === 'mm' && keys !== null && !keys.has('pmds')) continue;
+    if (h.kind !== 'pgtable' || keys === null) return withPfns(seen, dirtyPfns(s));
+    const { entries, base } = (h.v as Rec).fields;
+    for (const k of keys) {
+      const m = /^entries\.(\d+)$/.exec(k);
+      if (!m) continue;
+      // dirtyPfns looks at the scenario's addresses only.
+      if (!s.world.addresses.includes(Number(base) + Number(m[1]) * PAGE_SIZE)) continue;
+      const p = isArr(entries) ? entries.items[Number(m[1])] : undefined;
+      if (isPte(p) && p.k === 'present' && p.dirty) added.push(p.pfn);
+    }
+  }
+  return added.length ? withPfns(seen, [...new Set(added)].sort((a, b) => a - b)) : seen;
 }
 
 export interface EndFacts {

@@ -25,6 +25,12 @@ export function push(d: Decisions, entry: string): void {
   d.length++;
 }
 
+/** Takes back the last decision `push` added (a segment that turned out not to run ahead). */
+export function pop(d: Decisions): void {
+  d.entries.pop();
+  d.length--;
+}
+
 /** The decisions in order (what `simulate(..., { schedule })` replays). */
 export function decisionList(d: Decisions): string[] {
   const chunks: string[][] = [];

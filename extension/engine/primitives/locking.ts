@@ -1,6 +1,6 @@
 /** Spin locks, mutexes, the mmap_lock rwsem, mm users. Taking a held lock blocks the thread. */
 import { Blocked, type PrimCtx } from './api';
-import { ModelError, fieldName, load, store } from '../state/state';
+import { ModelError, fieldName, load, noteStore, store } from '../state/state';
 import { type Lock, type Ptr, type Value, isLock, lock } from '../state/values';
 import { mmRec } from '../world/layout';
 import { def } from './define';
@@ -28,6 +28,8 @@ export function acquire(ctx: PrimCtx, p: Ptr, kind: Lock['kind'], what: string, 
   const free = l.holders.length === 0 || (!write && !l.write && kind === 'rwsem');
   if (!free) return new Blocked(`${what} held by ${l.holders.join(', ')}`);
   const before = copyLock(l);
+  // The lock changes in place: noted for a thread running ahead (state.ts `stores`).
+  noteStore(ctx.s, p.obj, p.path);
   l.holders = [...l.holders, me];
   l.write = kind === 'rwsem' ? write : undefined;
   ctx.log.push({ field: fieldName(ctx.s, p), before, after: copyLock(l) });
@@ -42,6 +44,7 @@ export function release(ctx: PrimCtx, p: Ptr, kind: Lock['kind'], what: string):
     return 0;
   }
   const before = copyLock(l);
+  noteStore(ctx.s, p.obj, p.path);
   l.holders = l.holders.filter((h) => h !== me);
   if (!l.holders.length) l.write = undefined;
   ctx.log.push({ field: fieldName(ctx.s, p), before, after: copyLock(l) });

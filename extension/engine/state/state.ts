@@ -109,6 +109,12 @@ export interface State {
   own?: Set<number>;
   /** Set by the explorer while a segment runs: the places it reads (its partial-order footprint). */
   reads?: Reads;
+  /**
+   * Set by the explorer while a thread runs ahead several segments at once: the places written,
+   * even back to their old value (a lock taken and released again), which comparing the states
+   * before and after cannot see.
+   */
+  stores?: Reads;
   /** Elements of PTE tables and the memmap this copy owns (the others are shared: see copyObject). */
   ownedElements?: WeakSet<object>;
 }
@@ -136,13 +142,21 @@ export function placeKey(kind: ObjKind, path: readonly (string | number)[]): str
 }
 
 function noteRead(s: State, id: number, key: string | null): void {
-  const r = s.reads;
-  if (!r) return;
+  if (s.reads) note(s.reads, id, key);
+}
+
+function note(r: Reads, id: number, key: string | null): void {
   const had = r.get(id);
   if (had === null) return;
   if (key === null) r.set(id, null);
   else if (had) had.add(key);
   else r.set(id, new Set([key]));
+}
+
+/** Notes a write to a place (`stores`), for the explorer: a store, a lock taken or released. */
+export function noteStore(s: State, id: number, path: readonly (string | number)[]): void {
+  const o = s.heap[id];
+  if (s.stores && o) note(s.stores, id, placeKey(o.kind, path));
 }
 
 /** One write to a model object (locals are not state and are not logged). */
@@ -341,6 +355,7 @@ export function store(s: State, p: Ptr, v: Value, log?: Change[]): void {
   const o = own(s, p.obj);
   // A store reads what it replaces (a write is also a read for the footprint).
   if (s.reads) noteRead(s, p.obj, placeKey(o.kind, p.path));
+  if (s.stores) note(s.stores, p.obj, placeKey(o.kind, p.path));
   ownElement(s, o, p.path);
   if (o.freed) throw new ModelError(`use after free: ${o.label}`);
   if (p.path.length === 0) {
@@ -400,9 +415,10 @@ export function canonical(v: unknown): string {
 
 export function cloneState(s: State): State {
   // A whole copy owns everything: no `own` set.
-  const copy = deepCopy({ ...s, own: undefined, reads: undefined, ownedElements: undefined });
+  const copy = deepCopy({ ...s, own: undefined, reads: undefined, stores: undefined, ownedElements: undefined });
   delete copy.own;
   delete copy.reads;
+  delete copy.stores;
   delete copy.ownedElements;
   return copy;
 }
@@ -411,13 +427,16 @@ export function cloneState(s: State): State {
 export function reading<T>(s: State, f: () => T): T {
   const owned = s.own;
   const reads = s.reads;
+  const stores = s.stores;
   s.own = undefined;
   s.reads = undefined;
+  s.stores = undefined;
   try {
     return f();
   } finally {
     s.own = owned;
     s.reads = reads;
+    s.stores = stores;
   }
 }
 

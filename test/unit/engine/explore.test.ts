@@ -73,6 +73,31 @@ test('the partial-order reduction reaches every end state a full search reaches 
   }
 });
 
+test('running ahead (persistent sets by lookahead) reaches every end state and violation the search without it reaches', async () => {
+  const tree = await engineTree(EXAMPLES);
+  const undirty = await mutant('mm/rmap.c', (t) => t.replace(/\tif \(pte_dirty\(fw\.pte\)\)\n\t\tfolio_mark_dirty\(folio\);\n/, ''));
+  let ranAhead = 0;
+  for (const [name, tr, id] of [['examples', tree, 'exclusive-thp-cpu-write'], ['examples', tree, 'exclusive-then-cpu-write'], ['examples', tree, 'exclusive-then-gup'],
+    ['examples', tree, 'exclusive-two-devices'], ['examples', tree, 'exclusive-then-fault-and-zap'], ['no folio_mark_dirty', undirty, 'exclusive-thp-cpu-write'],
+    ['no folio_mark_dirty', undirty, 'exclusive-then-cpu-read']] as const) {
+    const run = (ahead: boolean): { keys: Set<string>; r: ExploreResult } => {
+      const keys = new Set<string>();
+      const r = explore(tr, id, { maxSeconds: 60, ahead, maxDepth: 4000, onEnd: (s) => void keys.add(stateKey(s)) });
+      return { keys, r };
+    };
+    const withAhead = run(true);
+    const without = run(false);
+    const what = `${name}: ${id}`;
+    assert.equal(withAhead.r.complete && without.r.complete, true, what);
+    assert.equal(without.r.heldBack + without.r.ranAhead, 0, what);
+    assert.deepEqual([...without.keys].filter((k) => !withAhead.keys.has(k)), [], `${what}: end states missed by running ahead`);
+    assert.deepEqual([...withAhead.keys].filter((k) => !without.keys.has(k)), [], `${what}: end states only running ahead saw`);
+    assert.deepEqual(invariantsOf(withAhead.r), invariantsOf(without.r), what);
+    ranAhead += withAhead.r.ranAhead + withAhead.r.heldBack;
+  }
+  assert.ok(ranAhead > 100, `running ahead did little: ${ranAhead}`);
+});
+
 test('dirty-preserved: make_device_exclusive without folio_mark_dirty loses the dirty bit; the counterexample replays', async () => {
   const tree = await mutant('mm/rmap.c', (t) => t.replace(/\tif \(pte_dirty\(fw\.pte\)\)\n\t\tfolio_mark_dirty\(folio\);\n/, ''));
   const r = explore(tree, 'exclusive-then-cpu-read', { maxSeconds: 60 });
