@@ -1,13 +1,17 @@
 /**
  * Explores the interleavings of a scenario's threads at their scheduling points (the primitives
- * marked `sched`: locks, notifier calls, page-table updates), breadth first, so the first
- * counterexample found for an invariant is a shortest one. States are hashed (canonical JSON of the
- * heap and threads, without counters that only grow) so equal states reached by different orders
- * are explored once; a sleep set skips a thread whose next segment commutes with the one just run
- * (neither wrote a place the other read or wrote: footprint.ts, per PTE and per field). Bounds: states, depth
- * (scheduling decisions), preemptions, time. A bound hit says so (`complete: false`).
+ * marked `sched`: locks, notifier calls, page-table updates), breadth first in transitions, so the
+ * first counterexample found for an invariant is a shortest one in transitions (a later one with
+ * fewer scheduling decisions replaces it). States are hashed (canonical JSON of the heap and
+ * threads, without counters that only grow) so equal states reached by different orders are
+ * explored once; a sleep set skips a thread whose next segment commutes with the one just run
+ * (neither wrote a place the other read or wrote: footprint.ts, per PTE and per field); a thread
+ * whose next segments commute with everything the others could do runs ahead alone, within one
+ * transition (persistent sets: lookahead.ts). Bounds: states, depth (transitions along a path),
+ * preemptions, time. A bound hit says so (`complete: false`).
  *
- * Every counterexample is a schedule `simulate(..., { schedule })` replays step by step.
+ * Every counterexample is a schedule `simulate(..., { schedule })` replays step by step, told with
+ * as few switches between threads as the interleaving allows (normalize.ts).
  */
 import { type Code } from '../interp/code';
 import { Machine, type RunResult, type TraceStep, type Unmodelled, type Warning } from '../interp/machine';
@@ -30,7 +34,7 @@ import { type Found, type LoopOrigin, checkEnd, checkState, checkStep, classifyF
 export interface ExploreOptions extends Pick<SimulateOptions, 'driver' | 'choices' | 'limits'> {
   /** Distinct states at most (default 20000). */
   maxStates?: number;
-  /** Scheduling decisions along one path at most (default 400). */
+  /** Transitions along one path at most (default 400): a transition is one thread's segment and those it runs on while no other thread could come between. */
   maxDepth?: number;
   /** Switches away from a thread that could have gone on, per path (default: unbounded). */
   maxPreemptions?: number;
