@@ -89,6 +89,7 @@ static int dmirror_exclusive(struct dmirror *dmirror, unsigned long start,
 	unsigned long seq;
 	struct folio *folio;
 	struct page *page;
+	int retries = 0;
 	int ret = 0;
 
 	if (end < start)
@@ -113,6 +114,17 @@ again:
 			mutex_unlock(&dmirror->mutex);
 			folio_unlock(folio);
 			folio_put(folio);
+			/*
+			 * The next try faults our own device-exclusive entry
+			 * back, and that invalidation has no owner this
+			 * notifier could skip: once lost, a retry can fail for
+			 * ever. Give up after a few tries, as nouveau does when
+			 * its timeout expires.
+			 */
+			if (++retries > 2) {
+				ret = -EBUSY;
+				break;
+			}
 			goto again;
 		}
 		ret = dmirror_atomic_map(addr, page, dmirror);
