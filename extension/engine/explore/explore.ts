@@ -46,6 +46,10 @@ export interface ExploreOptions extends Pick<SimulateOptions, 'driver' | 'choice
   por?: boolean;
   /** Let a thread run ahead of the others' futures (persistent sets: lookahead.ts); on with `por`, by default. */
   ahead?: boolean;
+  /** Distinct states found before threads start running ahead (default AHEAD_AFTER_STATES). */
+  aheadAfter?: number;
+  /** Segments a thread must run ahead for the others to be held back (default MIN_RUN_AHEAD). */
+  aheadMin?: number;
   /** Report the trees' known findings (knownFindings.ts) apart from violations (default true). */
   known?: boolean;
   onProgress?: (p: { states: number; transitions: number; depth: number; queued: number }) => void;
@@ -167,9 +171,23 @@ export const EXPLORE_LIMITS = { maxSteps: 400_000 } as const;
 const MAX_AHEAD_SEGMENTS = 1024;
 /** Segments run ahead on one copy of the state at most. */
 const AHEAD_BATCH = 64;
+/** States a search finds before its threads start running ahead (see `aheadNow` in explore). */
+export const AHEAD_AFTER_STATES = 256;
+/** Segments a thread must run ahead for the others to be held back. */
+export const MIN_RUN_AHEAD = 8;
+/** Tries at running ahead before the search judges whether it pays. */
+const AHEAD_JUDGE = 64;
 
 /** Objects whose writes can change which pfns are dirty (dirtyPfns reads them). */
 const DIRTY_KINDS: ReadonlySet<ObjKind> = new Set<ObjKind>(['mm', 'pmdtable', 'pgtable', 'folio', 'page']);
+
+/**
+ * Whether a segment wrote a page table, folio or struct page (its footprint says so): dirty data
+ * lives there, and a segment that wrote none left the dirty pfns as they were.
+ */
+function touchesDirtyKinds(f: Footprint, at: State): boolean {
+  return [...f.writes.keys()].some((o) => o < 0 || DIRTY_KINDS.has(at.heap[o]?.kind ?? 'frame'));
+}
 
 /** Helpers that return the PTE they are given (what the code then compares or rebuilds). */
 const PTE_READERS = new Set(['ptep_get', 'ptep_get_lockless', 'ptep_clear_flush', 'ptep_get_and_clear', 'ptep_get_and_clear_full',
@@ -198,6 +216,16 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
   const por = options.por !== false;
   // Persistent sets assume every interleaving is allowed: not with a preemption bound.
   const ahead = por && options.ahead !== false && maxPreemptions === Infinity;
+  const aheadAfter = options.aheadAfter ?? AHEAD_AFTER_STATES;
+  const aheadMin = options.aheadMin ?? MIN_RUN_AHEAD;
+  // Running ahead costs a lookahead of the other threads at each state: a small search is over
+  // before it pays, a long walk is where it does.
+  // And where it keeps failing (two threads on one page), each try costs a lookahead and a segment
+  // run for nothing, and the sleep sets prune less around the few states it reduces: after
+  // AHEAD_JUDGE tries, it goes on only while it ran or held back at least one transition or
+  // segment per try.
+  let aheadTries = 0;
+  const aheadNow = (): boolean => ahead && result.states > aheadAfter && (aheadTries < AHEAD_JUDGE || result.ranAhead + result.heldBack >= aheadTries);
   texts = new WeakMap();
   const waiting = new WeakMap<State, Map<string, boolean>>();
   const futureCache = new FutureCache((s, id) => lookahead(s, id, runSegment));
@@ -273,7 +301,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       const ran: { id: string; fp: Footprint }[] = [];
       // Segments already run while looking for one that can run ahead alone.
       const tried = new Map<string, StepResult>();
-      const alone = ahead && live.length > 1 ? runAhead(node, live, runnable, tried) : undefined;
+      const alone = aheadNow() && live.length > 1 ? runAhead(node, live, runnable, tried) : undefined;
       // Each runnable thread's transitions: one, or one per answer of the choice it paused at.
       const moves = runnable.flatMap((id): { id: string; answer?: { label: ChoiceLabel; index: number } }[] => {
         const label = s.threads.find((x) => x.id === id)?.choice;
@@ -403,6 +431,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       const others = live.filter((x) => x !== id);
       const fs = others.map(future);
       if (fs.some((f) => f === undefined)) continue;
+      aheadTries++;
       const preempt = node.current !== undefined && node.current !== id && runnable.includes(node.current);
       const child = step(node, id, node.preemptions + (preempt ? 1 : 0), undefined);
       tried.set(id, child);
@@ -415,6 +444,16 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       aheadStats.note(id, at?.frames.at(-1)?.fn, ok);
       if (ok) {
         futureCache.used(others.map((x, i) => ({ id: x, future: fs[i] as Future })));
+        const on = goOn(child, id);
+        // Only a thread that runs well ahead (a walk) is worth holding the others back for: around a
+        // state reduced for a segment or two, the sleep sets prune less than they would have.
+        const ranOn = on.node.decisions.length - child.node.decisions.length;
+        if (ranOn < aheadMin) continue;
+        // Run on into a state already seen: explored fully here instead (the cycle proviso again).
+        const end = nodeKey(on.node);
+        if (end === nodeKey(node) || visited.has(end)) continue;
+        tried.set(id, on);
+        result.ranAhead += ranOn;
         return id;
       }
     }
@@ -496,106 +535,120 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     s.reads = undefined;
     dropDeadFrames(s, texts);
     const first = reads ? footprintOf(node.s, s, reads) : emptyFootprint();
-    // Dirty data lives in PTEs and folios: a segment that wrote no page table, folio or struct
-    // page (its footprint says so) left the dirty pfns as they were.
-    const touchesDirty = (f: Footprint, at: State): boolean => !reads || [...f.writes.keys()].some((o) => o < 0 || DIRTY_KINDS.has(at.heap[o]?.kind ?? 'frame'));
-    if (touchesDirty(first, s)) dirty = withPfns(dirty, reading(s, () => dirtyPfns(s)));
-    const warnings = [...node.warnings, ...m.warnings];
-    const unmodelled = [...node.unmodelled, ...m.unmodelled];
-    let fp = first;
-    let cur = s;
-    let curSeen = seen;
-    // Then on, as long as its next segments can run ahead of what every other thread could do
-    // (lookahead.ts), they belong to this transition, checked at each state in between. They run
-    // in batches (1, 2, 4... up to AHEAD_BATCH) on one copy, so a 512-PTE walk does not copy the
-    // state at every segment; a batch that does not run ahead is taken back and tried again one
-    // segment at a time.
-    if (ahead && !spun) {
-      fp = mergeInto(emptyFootprint(), first);
-      let batch = 1;
-      let ran = 0;
-      while (ran < MAX_AHEAD_SEGMENTS && r === 'sched' && !cur.threads.find((x) => x.id === id)?.choice) {
-        const fn = cur.threads.find((x) => x.id === id)?.frames.at(-1)?.fn;
-        if (batch === 1 && !aheadStats.worth(id, fn)) break;
-        const others = cur.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed');
-        const futures = others.map((x) => futureCache.get(cur, x.id));
-        if (!others.length || futures.some((f) => f === undefined)) break;
-        const start = cur;
-        reading(start, () => {
-          for (const f of checkState(start)) report(f, path);
-        });
-        const next = forkState(start);
-        next.reads = new Map();
-        const stores: Reads = new Map();
-        const nextSeen = new PathMap(curSeen);
-        const nextOrigins = new Map(path.origins);
-        // Findings in the batch are reported with the device mappings it installed (known findings).
-        const batchPath = { decisions: path.decisions, origins: nextOrigins };
-        const m2 = machine(next, nextSeen, nextOrigins, batchPath);
-        let nextDirty = dirty;
-        let r2: RunResult = r;
-        let n = 0;
-        for (;;) {
-          next.stores = new Map();
-          push(path.decisions, id);
-          n++;
-          r2 = m2.run(id, true);
-          const segmentStores = next.stores;
-          next.stores = undefined;
-          mergeInto({ reads: stores, writes: new Map() }, { reads: segmentStores, writes: new Map() });
-          if (n >= batch || r2 !== 'sched' || next.threads.find((x) => x.id === id)?.choice) break;
-          // A state in between: what the others could observe here.
-          reading(next, () => {
-            for (const f of checkState(next)) report(f, batchPath);
-            nextDirty = dirtyAfter(next, segmentStores, nextDirty);
-          });
-        }
-        m2.finish();
-        const nextReads = next.reads;
-        next.reads = undefined;
-        const segments = footprintOf(start, next, nextReads);
-        // Written and written back within the batch: the comparison of the states cannot see it.
-        for (const [o, k] of stores) if (o < start.nextId && next.heap[o]?.kind !== 'frame') mergeInto(segments, { reads: new Map([[o, k]]), writes: new Map([[o, k]]) });
-        const t2 = next.threads.find((x) => x.id === id);
-        const startsAnother = (t2?.status === 'done' || t2?.status === 'failed') && start.threads.some((x) => x.after === id);
-        const ok = !startsAnother && runsAhead(next, segments, futures as Future[]);
-        if (batch === 1) aheadStats.note(id, fn, ok);
-        if (!ok) {
-          for (let i = 0; i < n; i++) pop(path.decisions);
-          if (batch === 1) break;
-          batch = 1;
-          continue;
-        }
-        futureCache.used(others.map((x, i) => ({ id: x.id, future: futures[i] as Future })));
-        cur = next;
-        curSeen = nextSeen;
-        path.origins = nextOrigins;
-        r = r2;
-        ran += n;
-        result.ranAhead += n;
-        batch = Math.min(batch * 2, AHEAD_BATCH);
-        mergeInto(fp, segments);
-        warnings.push(...m2.warnings);
-        unmodelled.push(...m2.unmodelled);
-        for (const u of m2.unmodelled) if (!result.unmodelled.some((x) => x.name === u.name && x.file === u.file && x.line === u.line)) result.unmodelled.push(u);
-        dirty = nextDirty;
-        if (touchesDirty(segments, cur)) dirty = withPfns(dirty, reading(cur, () => dirtyPfns(cur)));
-      }
-      if (cur !== s) dropDeadFrames(cur, texts);
-    }
+    if (!reads || touchesDirtyKinds(first, s)) dirty = withPfns(dirty, reading(s, () => dirtyPfns(s)));
     const child: Node = {
-      s: cur, decisions: path.decisions, stuck: [], current: id, preemptions,
-      warnings, unmodelled, dirty, seen: curSeen, sleep: new Map(), origins: path.origins,
+      s, decisions: path.decisions, stuck: [], current: id, preemptions,
+      warnings: [...node.warnings, ...m.warnings], unmodelled: [...node.unmodelled, ...m.unmodelled],
+      dirty, seen, sleep: new Map(), origins,
     };
     for (const u of m.unmodelled) if (!result.unmodelled.some((x) => x.name === u.name && x.file === u.file && x.line === u.line)) result.unmodelled.push(u);
-    const t = cur.threads.find((x) => x.id === id);
+    const t = s.threads.find((x) => x.id === id);
     if (t?.status === 'failed') {
       const f = classifyFailure(t);
       // A loop that ran out of instructions: where it spins, for the known findings.
+      if (f) report(f.invariant === 'progress' ? { ...f, loop: loopOrigin(s, id) } : f, child);
+    }
+    if (r === 'sched' || r === 'blocked') for (const f of reading(s, () => checkState(s))) report(f, child);
+    return { node: child, fp: first, first, spun: Boolean(spun) };
+  }
+
+  /**
+   * A transition of thread `id` that runs ahead (lookahead.ts): as long as its next segments can
+   * run ahead of what every other thread could do, they belong to it, checked at each state in
+   * between. They run in batches (1, 2, 4... up to AHEAD_BATCH) on one copy, so a 512-PTE walk
+   * does not copy the state at every segment; a batch that does not run ahead is taken back and
+   * tried again one segment at a time.
+   */
+  function goOn(step: StepResult, id: string): StepResult {
+    const node = step.node;
+    let cur = node.s;
+    let r: RunResult = cur.threads.find((x) => x.id === id)?.status === 'runnable' ? 'sched' : 'blocked';
+    if (step.spun || r !== 'sched') return step;
+    // A layer of its own: the transition without these segments stays as it was.
+    const path = { decisions: { prev: node.decisions, entries: [], length: node.decisions.length } as Decisions, origins: node.origins };
+    let { dirty, seen: curSeen } = node;
+    const warnings = [...node.warnings];
+    const unmodelled = [...node.unmodelled];
+    const fp = mergeInto(emptyFootprint(), step.fp);
+    let batch = 1;
+    let ran = 0;
+    while (ran < MAX_AHEAD_SEGMENTS && r === 'sched' && !cur.threads.find((x) => x.id === id)?.choice) {
+      const fn = cur.threads.find((x) => x.id === id)?.frames.at(-1)?.fn;
+      if (batch === 1 && !aheadStats.worth(id, fn)) break;
+      const others = cur.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed');
+      const futures = others.map((x) => futureCache.get(cur, x.id));
+      if (!others.length || futures.some((f) => f === undefined)) break;
+      aheadTries++;
+      const start = cur;
+      reading(start, () => {
+        for (const f of checkState(start)) report(f, path);
+      });
+      const next = forkState(start);
+      next.reads = new Map();
+      const stores: Reads = new Map();
+      const nextSeen = new PathMap(curSeen);
+      const nextOrigins = new Map(path.origins);
+      // Findings in the batch are reported with the device mappings it installed (known findings).
+      const batchPath = { decisions: path.decisions, origins: nextOrigins };
+      const m2 = machine(next, nextSeen, nextOrigins, batchPath);
+      let nextDirty = dirty;
+      let r2: RunResult = r;
+      let n = 0;
+      for (;;) {
+        next.stores = new Map();
+        push(path.decisions, id);
+        n++;
+        r2 = m2.run(id, true);
+        const segmentStores = next.stores;
+        next.stores = undefined;
+        mergeInto({ reads: stores, writes: new Map() }, { reads: segmentStores, writes: new Map() });
+        if (n >= batch || r2 !== 'sched' || next.threads.find((x) => x.id === id)?.choice) break;
+        // A state in between: what the others could observe here.
+        reading(next, () => {
+          for (const f of checkState(next)) report(f, batchPath);
+          nextDirty = dirtyAfter(next, segmentStores, nextDirty);
+        });
+      }
+      m2.finish();
+      const nextReads = next.reads;
+      next.reads = undefined;
+      const segments = footprintOf(start, next, nextReads);
+      // Written and written back within the batch: the comparison of the states cannot see it.
+      for (const [o, k] of stores) if (o < start.nextId && next.heap[o]?.kind !== 'frame') mergeInto(segments, { reads: new Map([[o, k]]), writes: new Map([[o, k]]) });
+      const t2 = next.threads.find((x) => x.id === id);
+      const startsAnother = (t2?.status === 'done' || t2?.status === 'failed') && start.threads.some((x) => x.after === id);
+      const ok = !startsAnother && runsAhead(next, segments, futures as Future[]);
+      if (batch === 1) aheadStats.note(id, fn, ok);
+      if (!ok) {
+        for (let i = 0; i < n; i++) pop(path.decisions);
+        if (batch === 1) break;
+        batch = 1;
+        continue;
+      }
+      futureCache.used(others.map((x, i) => ({ id: x.id, future: futures[i] as Future })));
+      cur = next;
+      curSeen = nextSeen;
+      path.origins = nextOrigins;
+      r = r2;
+      ran += n;
+      batch = Math.min(batch * 2, AHEAD_BATCH);
+      mergeInto(fp, segments);
+      warnings.push(...m2.warnings);
+      unmodelled.push(...m2.unmodelled);
+      for (const u of m2.unmodelled) if (!result.unmodelled.some((x) => x.name === u.name && x.file === u.file && x.line === u.line)) result.unmodelled.push(u);
+      dirty = nextDirty;
+      if (touchesDirtyKinds(segments, cur)) dirty = withPfns(dirty, reading(cur, () => dirtyPfns(cur)));
+    }
+    if (cur === node.s) return step;
+    dropDeadFrames(cur, texts);
+    const child: Node = { ...node, s: cur, decisions: path.decisions, warnings, unmodelled, dirty, seen: curSeen, origins: path.origins };
+    const t = cur.threads.find((x) => x.id === id);
+    if (t?.status === 'failed') {
+      const f = classifyFailure(t);
       if (f) report(f.invariant === 'progress' ? { ...f, loop: loopOrigin(cur, id) } : f, child);
     }
     if (r === 'sched' || r === 'blocked') for (const f of reading(cur, () => checkState(cur))) report(f, child);
-    return { node: child, fp, first, spun: Boolean(spun) };
+    return { node: child, fp, first: step.first, spun: false };
   }
 
   /**

@@ -83,7 +83,8 @@ test('running ahead (persistent sets by lookahead) reaches every end state and v
     ['no folio_mark_dirty', undirty, 'exclusive-then-cpu-read']] as const) {
     const run = (ahead: boolean): { keys: Set<string>; r: ExploreResult } => {
       const keys = new Set<string>();
-      const r = explore(tr, id, { maxSeconds: 60, ahead, maxDepth: 4000, onEnd: (s) => void keys.add(stateKey(s)) });
+      // From the first state, and for any run ahead however short: the machinery at work on small searches.
+      const r = explore(tr, id, { maxSeconds: 60, ahead, aheadAfter: 0, aheadMin: 1, maxDepth: 4000, onEnd: (s) => void keys.add(stateKey(s)) });
       return { keys, r };
     };
     const withAhead = run(true);
