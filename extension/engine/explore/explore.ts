@@ -116,10 +116,8 @@ export interface ExploreResult {
 
 interface StepResult {
   node: Node;
-  /** What the whole transition touched. */
+  /** What the transition touched. */
   fp: Footprint;
-  /** What its first segment touched (before it ran ahead: see step). */
-  first: Footprint;
   spun: boolean;
 }
 
@@ -440,7 +438,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       if ((t?.status === 'done' || t?.status === 'failed') && s.threads.some((x) => x.after === id)) continue;
       const key = nodeKey(child.node);
       if (key === nodeKey(node) || visited.has(key)) continue;
-      const ok = runsAhead(child.node.s, child.first, fs as Future[]);
+      const ok = runsAhead(child.node.s, child.fp, fs as Future[]);
       aheadStats.note(id, at?.frames.at(-1)?.fn, ok);
       if (ok) {
         futureCache.used(others.map((x, i) => ({ id: x, future: fs[i] as Future })));
@@ -534,8 +532,8 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     const reads = s.reads;
     s.reads = undefined;
     dropDeadFrames(s, texts);
-    const first = reads ? footprintOf(node.s, s, reads) : emptyFootprint();
-    if (!reads || touchesDirtyKinds(first, s)) dirty = withPfns(dirty, reading(s, () => dirtyPfns(s)));
+    const fp = reads ? footprintOf(node.s, s, reads) : emptyFootprint();
+    if (!reads || touchesDirtyKinds(fp, s)) dirty = withPfns(dirty, reading(s, () => dirtyPfns(s)));
     const child: Node = {
       s, decisions: path.decisions, stuck: [], current: id, preemptions,
       warnings: [...node.warnings, ...m.warnings], unmodelled: [...node.unmodelled, ...m.unmodelled],
@@ -549,7 +547,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       if (f) report(f.invariant === 'progress' ? { ...f, loop: loopOrigin(s, id) } : f, child);
     }
     if (r === 'sched' || r === 'blocked') for (const f of reading(s, () => checkState(s))) report(f, child);
-    return { node: child, fp: first, first, spun: Boolean(spun) };
+    return { node: child, fp, spun: Boolean(spun) };
   }
 
   /**
@@ -580,9 +578,12 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       if (!others.length || futures.some((f) => f === undefined)) break;
       aheadTries++;
       const start = cur;
-      reading(start, () => {
-        for (const f of checkState(start)) report(f, path);
-      });
+      // The state a batch starts from (the transition's own end was checked by step).
+      if (start !== node.s) {
+        reading(start, () => {
+          for (const f of checkState(start)) report(f, path);
+        });
+      }
       const next = forkState(start);
       next.reads = new Map();
       const stores: Reads = new Map();
@@ -648,7 +649,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       if (f) report(f.invariant === 'progress' ? { ...f, loop: loopOrigin(cur, id) } : f, child);
     }
     if (r === 'sched' || r === 'blocked') for (const f of reading(cur, () => checkState(cur))) report(f, child);
-    return { node: child, fp, first: step.first, spun: false };
+    return { node: child, fp, spun: false };
   }
 
   /**
