@@ -22,7 +22,7 @@ import { type EngineTree, type SimulateOptions, SimulationError, prepare } from 
 import { type HeapObj, type ObjKind, type Reads, type State, fieldName, forkState, load, reading } from '../state/state';
 import { isPtr } from '../state/values';
 import { type ObjectText, dropDeadFrames, stateKey } from './stateKey';
-import { type Footprint, conflicts, emptyFootprint, footprintOf, mergeInto } from './footprint';
+import { type Footprint, addKeys, conflicts, emptyFootprint, footprintOf, mergeInto } from './footprint';
 import { compare, samePlace, sameUpToSequence } from './spin';
 import { AheadStats, type Future, FutureCache, type SegmentRunner, lookahead, runsAhead } from './lookahead';
 import { NORMALIZE_MAX, fewerSwitches, switches } from './normalize';
@@ -441,7 +441,6 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       const ok = runsAhead(child.node.s, child.fp, fs as Future[]);
       aheadStats.note(id, at?.frames.at(-1)?.fn, ok);
       if (ok) {
-        futureCache.used(others.map((x, i) => ({ id: x, future: fs[i] as Future })));
         const on = goOn(child, id);
         // Only a thread that runs well ahead (a walk) is worth holding the others back for: around a
         // state reduced for a segment or two, the sleep sets prune less than they would have.
@@ -450,6 +449,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
         // Run on into a state already seen: explored fully here instead (the cycle proviso again).
         const end = nodeKey(on.node);
         if (end === nodeKey(node) || visited.has(end)) continue;
+        futureCache.used(others.map((x, i) => ({ id: x, future: fs[i] as Future })));
         tried.set(id, on);
         result.ranAhead += ranOn;
         return id;
@@ -458,13 +458,16 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     return undefined;
   }
 
-  /** One segment of thread `id` alone, on a copy: what lookahead.ts runs. */
-  function runSegment(from: State, id: string): ReturnType<SegmentRunner> {
+  /**
+   * One segment of thread `id` alone, on a copy, with its footprint: what lookahead.ts runs, and
+   * what a counterexample's replay runs (with the answer of a choice the thread paused at).
+   */
+  function runSegment(from: State, id: string, answer?: { label: ChoiceLabel; index: number }): ReturnType<SegmentRunner> {
     const s = forkState(from);
-    if (from.threads.find((x) => x.id === id)?.choice) return { s, fp: emptyFootprint(), reads: new Map(), stop: 'unknown' };
+    if (!answer && from.threads.find((x) => x.id === id)?.choice) return { s, fp: emptyFootprint(), reads: new Map(), stop: 'unknown' };
     s.reads = new Map();
     const m = new Machine(s, code, table, limits, choices, {}, codeCache);
-    const r = m.run(id, true);
+    const r = m.run(id, true, answer);
     m.finish();
     const reads = s.reads;
     s.reads = undefined;
@@ -602,7 +605,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
         r2 = m2.run(id, true);
         const segmentStores = next.stores;
         next.stores = undefined;
-        mergeInto({ reads: stores, writes: new Map() }, { reads: segmentStores, writes: new Map() });
+        for (const [o, k] of segmentStores) addKeys(stores, o, k);
         if (n >= batch || r2 !== 'sched' || next.threads.find((x) => x.id === id)?.choice) break;
         // A state in between: what the others could observe here.
         reading(next, () => {
@@ -678,15 +681,9 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       if (!t || t.status === 'done' || t.status === 'failed') return undefined;
       const label = t.choice;
       const answer = entry.choice ?? (label && isChoiceLabel(label) ? { label, index: 0 } : undefined);
-      const next = forkState(s);
-      next.reads = new Map();
-      const m = new Machine(next, code, table, limits, choices, {}, codeCache);
-      m.run(entry.thread, true, answer);
-      m.finish();
-      const reads = next.reads;
-      next.reads = undefined;
-      fps.push(footprintOf(s, next, reads));
-      s = next;
+      const r = runSegment(s, entry.thread, answer);
+      fps.push(r.fp);
+      s = r.s;
     }
     return { s, fps };
   }

@@ -47,7 +47,8 @@ export function conflicts(a: Footprint, b: Footprint): boolean {
   return false;
 }
 
-function addKeys(m: Map<number, Keys>, o: number, k: Keys): void {
+/** Adds keys `k` of object `o` to a map of places. */
+export function addKeys(m: Map<number, Keys>, o: number, k: Keys): void {
   const had = m.get(o);
   if (had === null) return;
   if (k === null) m.set(o, null);

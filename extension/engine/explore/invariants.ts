@@ -5,12 +5,12 @@
  * has stopped (`end`). Each returns what it found as violations; none changes the state.
  */
 import type { TraceStep } from '../interp/machine';
-import { type Reads, type State, type Thread, load, obj } from '../state/state';
+import { type ObjKind, type Reads, type State, type Thread, load, obj } from '../state/state';
 import { withPfns } from './pathData';
 import { type Pte, type Rec, type Value, isArr, isPtr, isRec } from '../state/values';
 import { untag } from '../primitives/driver';
 import { same } from './footprint';
-import { PAGE_SIZE, findVma, hasPage, hex, pageRec, pagePtr, pteAt, vmaRec } from '../world/layout';
+import { PAGE_SIZE, entryAddress, findVma, hasPage, hex, pageRec, pagePtr, pteAt, vmaRec } from '../world/layout';
 
 export interface InvariantInfo {
   id: string;
@@ -238,6 +238,20 @@ export function dirtyPfns(s: State): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
+/** Folio fields dirtyPfns reads. */
+const DIRTY_FOLIO_FIELDS = ['dirty', 'freed', 'pfn', 'nr'];
+
+/**
+ * Whether writing these keys of an object of this kind can change what dirtyPfns finds, other than
+ * through one PTE (a PTE table's entries: the caller looks at those by address): a folio's dirty
+ * flag, the PMDs, a whole table.
+ */
+export function writesDirtyInputs(kind: ObjKind, keys: ReadonlySet<string> | null): boolean {
+  if (kind === 'folio') return keys === null || DIRTY_FOLIO_FIELDS.some((k) => keys.has(k));
+  if (kind === 'mm') return keys === null || keys.has('pmds');
+  return kind === 'pmdtable' || (kind === 'pgtable' && keys === null);
+}
+
 /**
  * The pfns seen dirty so far (`seen`, sorted) with those dirty after a segment that made the
  * `stores`: when it only wrote PTEs (and struct pages, and folio fields other than the dirty
@@ -247,17 +261,15 @@ export function dirtyAfter(s: State, stores: Reads, seen: readonly number[]): re
   const added: number[] = [];
   for (const [o, keys] of stores) {
     const h = s.heap[o];
-    if (!h || h.kind === 'frame' || h.kind === 'page' || h.kind === 'record' || h.kind === 'driver' || h.kind === 'vma' || h.kind === 'task') continue;
-    if (h.kind === 'folio' && keys !== null && ![...keys].some((k) => k === 'dirty' || k === 'freed')) continue;
-    if (h.kind === 'mm' && keys !== null && !keys.has('pmds')) continue;
-    if (h.kind !== 'pgtable' || keys === null) return withPfns(seen, dirtyPfns(s));
-    const { entries, base } = (h.v as Rec).fields;
+    if (!h) continue;
+    if (writesDirtyInputs(h.kind, keys)) return withPfns(seen, dirtyPfns(s));
+    if (h.kind !== 'pgtable' || keys === null) continue;
+    const entries = (h.v as Rec).fields.entries;
     for (const k of keys) {
-      const m = /^entries\.(\d+)$/.exec(k);
-      if (!m) continue;
+      const addr = entryAddress(h.v, k);
       // dirtyPfns looks at the scenario's addresses only.
-      if (!s.world.addresses.includes(Number(base) + Number(m[1]) * PAGE_SIZE)) continue;
-      const p = isArr(entries) ? entries.items[Number(m[1])] : undefined;
+      if (addr === undefined || !s.world.addresses.includes(addr)) continue;
+      const p = isArr(entries) ? entries.items[Number(k.slice('entries.'.length))] : undefined;
       if (isPte(p) && p.k === 'present' && p.dirty) added.push(p.pfn);
     }
   }

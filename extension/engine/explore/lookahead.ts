@@ -19,49 +19,37 @@
  */
 import { type ObjKind, type Reads, type State } from '../state/state';
 import { type Value, isArr, isRec } from '../state/values';
-import { PAGE_SIZE } from '../world/layout';
-import { EVENTS, WORLD, type Footprint, conflicts, emptyFootprint, mergeInto, same } from './footprint';
+import { entryAddress } from '../world/layout';
+import { writesDirtyInputs } from './invariants';
+import { EVENTS, WORLD, type Footprint, addKeys, conflicts, emptyFootprint, mergeInto, same } from './footprint';
 
 /** How far another thread is run alone to learn what it may touch. */
 export const LOOKAHEAD_SEGMENTS = 48;
 
-/** Objects the state checks and the dirty pfns read wholesale, not by address. */
+/** Objects the state checks read wholesale, not by address. */
 const OBSERVED_WHOLE: ReadonlySet<ObjKind> = new Set<ObjKind>(['pmdtable', 'devpt']);
-/** Folio fields dirtyPfns reads. */
-const OBSERVED_FOLIO_FIELDS = new Set(['dirty', 'freed', 'pfn', 'nr']);
 
-/** Whether a write to these keys of a driver or mm object can change what the state checks read: a device's page table, the PMDs. */
-function observedKeys(s: State, o: number, kind: ObjKind, keys: Set<string> | null): boolean {
-  if (keys === null) return true;
-  if (kind === 'mm') return keys.has('pmds');
-  return s.world.devices.some((d) => d.pt.obj === o && (d.pt.path.length === 0 || keys.has(String(d.pt.path[0]))));
+/** Whether a write to these keys of a driver object changes a device's page table (the state checks read it). */
+function devicePageTable(s: State, o: number, keys: Set<string> | null): boolean {
+  return s.world.devices.some((d) => d.pt.obj === o && (keys === null || d.pt.path.length === 0 || keys.has(String(d.pt.path[0]))));
 }
 
 /**
  * The addresses whose state checks a footprint's writes can change: a PTE by the address it maps;
- * the notifier log, page-directory tables, device page tables and a folio's dirty flag count for
- * every address ('all').
+ * the notifier log, the PMDs, device page tables and what else the dirty pfns depend on (a
+ * folio's dirty flag) count for every address ('all').
  */
 export function observedAddresses(s: State, fp: Footprint): Set<number> | 'all' {
   const out = new Set<number>();
   for (const [o, keys] of fp.writes) {
     if (o === EVENTS || o === WORLD) return 'all';
     const h = s.heap[o];
-    if (!h) return 'all';
-    if (OBSERVED_WHOLE.has(h.kind)) return 'all';
-    if ((h.kind === 'mm' || h.kind === 'driver') && observedKeys(s, o, h.kind, keys)) return 'all';
-    if (h.kind === 'folio') {
-      if (keys === null || [...keys].some((k) => OBSERVED_FOLIO_FIELDS.has(k))) return 'all';
-      continue;
-    }
-    if (h.kind !== 'pgtable') continue;
-    if (keys === null) return 'all';
-    const base = (h.v as { fields?: { base?: unknown } }).fields?.base;
+    if (!h || OBSERVED_WHOLE.has(h.kind) || writesDirtyInputs(h.kind, keys)) return 'all';
+    if (h.kind === 'driver' && devicePageTable(s, o, keys)) return 'all';
+    if (h.kind !== 'pgtable' || keys === null) continue;
     for (const k of keys) {
-      const m = /^entries\.(\d+)$/.exec(k);
-      if (!m) continue;
-      if (typeof base !== 'number') return 'all';
-      out.add(base + Number(m[1]) * PAGE_SIZE);
+      const addr = entryAddress(h.v, k);
+      if (addr !== undefined) out.add(addr);
     }
   }
   return out;
@@ -160,6 +148,12 @@ function child(v: Value | undefined, k: string): Value | undefined {
   return undefined;
 }
 
+/** The value at a place key ("field" or "field.item", see placeKey) of an object's value. */
+function valueAt(v: Value, key: string): Value | undefined {
+  const dot = key.indexOf('.');
+  return dot < 0 ? child(v, key) : child(child(v, key.slice(0, dot)), key.slice(dot + 1));
+}
+
 /** Whether `a` and `b` hold the same values at `places` (and the same frames: a thread's locals are heap objects). */
 function samePlaces(a: State, b: State, places: Reads): boolean {
   if (a.events.length !== b.events.length || !same(a.events, b.events) || !same(a.world, b.world)) return false;
@@ -173,9 +167,8 @@ function samePlaces(a: State, b: State, places: Reads): boolean {
       continue;
     }
     for (const k of keys) {
-      const dot = k.indexOf('.');
-      const vx = dot < 0 ? child(x.v, k) : child(child(x.v, k.slice(0, dot)), k.slice(dot + 1));
-      const vy = dot < 0 ? child(y.v, k) : child(child(y.v, k.slice(0, dot)), k.slice(dot + 1));
+      const vx = valueAt(x.v, k);
+      const vy = valueAt(y.v, k);
       if (vx !== vy && !same(vx, vy)) return false;
     }
   }
@@ -193,9 +186,6 @@ export function lookahead(s: State, id: string, runSegment: SegmentRunner): { fu
   const places: Reads = new Map();
   // The thread's frames (heap objects) are part of what its run depends on.
   for (const f of s.threads.find((t) => t.id === id)?.frames ?? []) places.set(f.locals, null);
-  return { future: run(), places };
-
-  function run(): Future | undefined {
   const fp = emptyFootprint();
   let cur = s;
   for (let i = 0; i < LOOKAHEAD_SEGMENTS; i++) {
@@ -203,18 +193,14 @@ export function lookahead(s: State, id: string, runSegment: SegmentRunner): { fu
     // Objects it creates are its own until it publishes them (a write to an object that exists).
     for (const m of [r.fp.reads, r.fp.writes]) for (const o of m.keys()) if (o >= s.nextId) m.delete(o);
     mergeInto(fp, r.fp);
-    for (const [o, k] of r.reads) if (o < s.nextId) mergeInto({ reads: places, writes: new Map() }, { reads: new Map([[o, k]]), writes: new Map() });
+    for (const [o, k] of r.reads) if (o < s.nextId) addKeys(places, o, k);
     cur = r.s;
-    if (r.stop === 'unknown') return undefined;
-    if (r.stop === 'done') {
-      // Another thread starts once this one has finished: its moves would come after.
-      if (s.threads.some((t) => t.after === id)) return undefined;
-      return { fp, observed: observedAddresses(cur, fp) };
-    }
-    if (r.stop === 'waits') return { fp, observed: observedAddresses(cur, fp) };
+    if (r.stop === 'unknown') break;
+    // Another thread starts once this one has finished: its moves would come after.
+    if (r.stop === 'done' && s.threads.some((t) => t.after === id)) break;
+    if (r.stop === 'done' || r.stop === 'waits') return { future: { fp, observed: observedAddresses(cur, fp) }, places };
   }
-  return undefined;
-  }
+  return { future: undefined, places };
 }
 
 /**

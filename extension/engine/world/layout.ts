@@ -98,6 +98,13 @@ export function pteAt(s: State, mm: number, addr: number): Pte {
   return p ? readPte(s, p) : NONE;
 }
 
+/** The address a PTE table's place key ("entries.<index>", see placeKey) maps, or undefined for other keys. */
+export function entryAddress(table: Value, key: string): number | undefined {
+  const m = /^entries\.(\d+)$/.exec(key);
+  const base = isRec(table) ? table.fields.base : undefined;
+  return m && typeof base === 'number' ? base + Number(m[1]) * PAGE_SIZE : undefined;
+}
+
 /** The address a PTE pointer maps: table base + index * PAGE_SIZE. */
 export function addressOfPte(s: State, p: Ptr): number {
   const t = recOf(s, p.obj);
