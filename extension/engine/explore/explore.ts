@@ -489,6 +489,8 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
     const path = { decisions: extend(node.decisions, answer ? scheduleEntry(id, answer.label, answer.index) : id), origins };
     const m = machine(s, seen, origins, path);
     let dirty = node.dirty;
+    // What each segment stored: the dirty pfns at the states in between look only there.
+    s.stores = new Map();
     let r = m.run(id, true, answer);
     // While every other thread has stopped or waits for a lock, this thread is the only one that
     // can run: its next segments are one transition (no interleavings to choose). Replay takes the
@@ -505,10 +507,12 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       if (r !== 'sched' || s.threads.find((x) => x.id === id)?.choice) break;
       const others = s.threads.filter((x) => x.id !== id && x.status !== 'done' && x.status !== 'failed');
       if (others.length && !others.every((x) => waits(s, x.id))) break;
+      const stores = s.stores ?? new Map();
+      s.stores = new Map();
       if (others.length) {
         reading(s, () => {
           for (const f of checkState(s)) report(f, path);
-          dirty = withPfns(dirty, dirtyPfns(s));
+          dirty = dirtyAfter(s, stores, dirty);
         });
         push(path.decisions, id);
       }
@@ -523,6 +527,7 @@ export function explore(tree: EngineTree, scenarioId: string, options: ExploreOp
       }
       r = m.run(id, true);
     }
+    s.stores = undefined;
     for (const o of ownedEarlier) s.own?.add(o);
     if (spun) {
       const f = s.threads.find((x) => x.id === id)?.frames.at(-1);

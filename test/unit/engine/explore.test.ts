@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { type ExploreResult, explore } from '../../../extension/engine/explore/explore';
 import { SCENARIOS } from '../../../extension/engine/scenarios/catalog';
 import { stateKey } from '../../../extension/engine/explore/stateKey';
-import { INVARIANTS, checkEnd, checkState, checkStep, classifyFailure, dirtyPfns, locksLeftHeld } from '../../../extension/engine/explore/invariants';
+import { INVARIANTS, checkEnd, checkState, checkStep, classifyFailure, dirtyAfter, dirtyPfns, locksLeftHeld } from '../../../extension/engine/explore/invariants';
 import type { TraceStep } from '../../../extension/engine/interp/machine';
 import { type EngineTree, simulate } from '../../../extension/engine/simulate';
 import { FunctionLookup } from '../../../extension/parsing/lookup';
@@ -16,6 +16,7 @@ import { overlayIndex } from '../../../extension/parsing/treeIndex';
 import { EXAMPLES } from '../../helpers/parser';
 import { engineTree } from '../../helpers/engine';
 import { ADDR, presentPte, smallWorld, swpPte } from '../../helpers/world';
+import { store } from '../../../extension/engine/state/state';
 import { mapPage, newMm } from '../../../extension/engine/world/layout';
 
 /** The examples tree with `file` changed by `edit` (asserted to change something), in memory. */
@@ -279,6 +280,22 @@ test('dirty-preserved: a dirty large folio keeps every one of its pages dirty, n
   assert.deepEqual(checkEnd(w.s, facts).filter((f) => f.invariant === 'dirty-preserved'), []);
   folio.dirty = false;
   assert.deepEqual(checkEnd(w.s, facts).filter((f) => f.invariant === 'dirty-preserved').map((f) => f.message.split(' ')[1]), [String(w.pfn), String(w.pfn + 1)]);
+});
+
+test('dirtyAfter: from what a segment stored, the pfns dirtyPfns finds; a folio\'s dirty flag is looked at in full', () => {
+  const w = smallWorld({ write: true, dirty: false });
+  w.s.world.addresses = [ADDR];
+  const seen = [7];
+  w.s.stores = new Map();
+  store(w.s, w.pte, presentPte(w.pfn, { write: true, dirty: true }));
+  const stores = w.s.stores;
+  w.s.stores = undefined;
+  assert.deepEqual(dirtyAfter(w.s, stores, seen), [7, w.pfn]);
+  assert.deepEqual(dirtyAfter(w.s, new Map(), seen), seen);
+  // The PTE made dirty by a store the segment did not note: only the full look finds it.
+  assert.deepEqual(dirtyAfter(w.s, new Map([[w.folio.obj, new Set(['dirty'])]]), seen), [7, w.pfn]);
+  // A refcount is not where dirty data lives.
+  assert.deepEqual(dirtyAfter(w.s, new Map([[w.folio.obj, new Set(['_refcount'])]]), seen), seen);
 });
 
 test('failures are classified: use after free, deadlock, livelock, crash; unmodelled calls are not findings', () => {
